@@ -1,0 +1,230 @@
+/* Small shared helpers: see include/husk/util.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "husk/util.h"
+
+void
+freep (void *p)
+{
+  free (*(void **) p);
+}
+
+void
+closep (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+  *fd = -1;
+}
+
+void
+fclosep (FILE **f)
+{
+  if (*f)
+    fclose (*f);
+  *f = NULL;
+}
+
+void
+closedirp (DIR **d)
+{
+  if (*d)
+    closedir (*d);
+  *d = NULL;
+}
+
+void *
+xmalloc0 (size_t size)
+{
+  void *p = calloc (1, size ? size : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t size)
+{
+  p = realloc (p, size ? size : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  if (s == NULL)
+    return NULL;
+  char *r = strdup (s);
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+char *
+xstrndup (const char *s, size_t n)
+{
+  char *r = strndup (s, n);
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  char *r;
+  va_list ap;
+  va_start (ap, fmt);
+  if (vasprintf (&r, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  return r;
+}
+
+size_t
+strv_len (char *const *v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+void
+strv_free (char **v)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    free (v[i]);
+  free (v);
+}
+
+void
+strv_freep (char ***v)
+{
+  strv_free (*v);
+  *v = NULL;
+}
+
+char **
+strv_dup (char *const *v)
+{
+  size_t n = strv_len (v);
+  char **r = xmalloc0 ((n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    r[i] = xstrdup (v[i]);
+  return r;
+}
+
+int
+husk_read_file_at (int dirfd, const char *path, char **out, size_t *len, husk_err_t **err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return husk_error (err, errno, "open `%s`", path);
+  size_t cap = 4096, used = 0;
+  cleanup_free char *buf = xmalloc0 (cap);
+  for (;;)
+    {
+      if (used + 1 >= cap)
+        buf = xrealloc (buf, cap *= 2);
+      ssize_t r = read (fd, buf + used, cap - used - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return husk_error (err, errno, "read `%s`", path);
+      if (r == 0)
+        break;
+      used += r;
+    }
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+ssize_t
+husk_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t r = write (fd, p + done, len - done);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      done += r;
+    }
+  return done;
+}
+
+int
+husk_write_file_at (int dirfd, const char *path, const char *data, size_t len, int flags,
+                    mode_t mode, husk_err_t **err)
+{
+  cleanup_close int fd = openat (dirfd, path, flags | O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0)
+    return husk_error (err, errno, "open `%s`", path);
+  if (husk_write_all (fd, data, len) < 0)
+    return husk_error (err, errno, "write `%s`", path);
+  return 0;
+}
+
+int
+husk_parse_u64 (const char *s, uint64_t *out)
+{
+  if (s == NULL || *s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull (s, &end, 10);
+  if (errno != 0 || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int
+husk_parse_i64 (const char *s, int64_t *out)
+{
+  if (s == NULL || *s == '\0')
+    return -1;
+  errno = 0;
+  char *end;
+  long long v = strtoll (s, &end, 10);
+  if (errno != 0 || *end != '\0' || end == s)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int
+husk_parse_int (const char *s, int *out)
+{
+  int64_t v;
+  if (husk_parse_i64 (s, &v) < 0 || v < INT_MIN || v > INT_MAX)
+    return -1;
+  *out = (int) v;
+  return 0;
+}
+
+bool
+husk_has_prefix (const char *s, const char *prefix)
+{
+  return strncmp (s, prefix, strlen (prefix)) == 0;
+}

@@ -1,0 +1,8 @@
+/* Placeholder until the command table lands. */
+#include <stdio.h>
+int
+main (void)
+{
+  puts ("husk version " HUSK_VERSION);
+  return 0;
+}
