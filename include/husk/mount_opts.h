@@ -74,6 +74,12 @@ int husk_mount_plan_build (const struct husk_mount *m, struct husk_mount_plan *o
                            husk_err_t **err);
 void husk_mount_plan_free (struct husk_mount_plan *plan);
 
+/* The plan's own (non-recursive) flags and clear_flags as mount_setattr
+   attributes, for a bind made with open_tree + mount_setattr instead of a
+   remount.  The atime mode is replaced whole (MOUNT_ATTR__ATIME in *clr)
+   whenever an atime option was given, as the kernel requires. */
+void husk_mount_plan_flag_attrs (const struct husk_mount_plan *plan, uint64_t *set, uint64_t *clr);
+
 /* linux.rootfsPropagation → MS_* for mount("", "/", NULL, flags, NULL).
    NULL (unset) gives runc's default, MS_SLAVE|MS_REC, so host mounts still
    propagate in and nothing propagates out. */

@@ -213,6 +213,39 @@ husk_mount_plan_free (struct husk_mount_plan *plan)
   plan->n_propagation = 0;
 }
 
+/* MS_* flags with a mount attribute of the same meaning (atime apart). */
+static const struct
+{
+  unsigned long ms;
+  uint64_t attr;
+} flag_attr_table[] = {
+  { MS_RDONLY, MOUNT_ATTR_RDONLY },         { MS_NOSUID, MOUNT_ATTR_NOSUID },
+  { MS_NODEV, MOUNT_ATTR_NODEV },           { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+  { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+};
+
+void
+husk_mount_plan_flag_attrs (const struct husk_mount_plan *plan, uint64_t *set, uint64_t *clr)
+{
+  *set = *clr = 0;
+  for (size_t i = 0; i < ARRAY_SIZE (flag_attr_table); i++)
+    {
+      if (plan->flags & flag_attr_table[i].ms)
+        *set |= flag_attr_table[i].attr;
+      else if (plan->clear_flags & flag_attr_table[i].ms)
+        *clr |= flag_attr_table[i].attr;
+    }
+  /* Same precedence as mount(2): noatime, then strictatime, else relatime. */
+  if ((plan->flags | plan->clear_flags) & MS_ATIME_MODES)
+    {
+      *clr |= MOUNT_ATTR__ATIME;
+      if (plan->flags & MS_NOATIME)
+        *set |= MOUNT_ATTR_NOATIME;
+      else if (plan->flags & MS_STRICTATIME)
+        *set |= MOUNT_ATTR_STRICTATIME;
+    }
+}
+
 int
 husk_rootfs_propagation (const char *value, unsigned long *flags, husk_err_t **err)
 {

@@ -375,6 +375,57 @@ START_TEST (names_for_features)
 }
 END_TEST
 
+START_TEST (flag_attrs_for_open_tree)
+{
+  static const struct
+  {
+    const char *a, *b;
+    uint64_t set, clr;
+  } cases[] = {
+    { "ro", "nosuid", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0 },
+    { "rw", "suid", 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID },
+    { "nodev", "noexec", MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0 },
+    { "nodiratime", "nosymfollow", MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW, 0 },
+    { "noatime", "ro", MOUNT_ATTR_NOATIME | MOUNT_ATTR_RDONLY, MOUNT_ATTR__ATIME },
+    { "strictatime", "defaults", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME },
+    { "relatime", "defaults", 0, MOUNT_ATTR__ATIME },
+    { "noatime", "atime", 0, MOUNT_ATTR__ATIME },
+    { "sync", "dirsync", 0, 0 }, /* no mount attribute for these */
+  };
+  struct husk_mount_plan p;
+  for (size_t i = 0; i < ARRAY_SIZE (cases); i++)
+    {
+      uint64_t set, clr;
+      BUILD_OK ("bind", &p, "rbind", cases[i].a, cases[i].b);
+      husk_mount_plan_flag_attrs (&p, &set, &clr);
+      ck_assert_msg (set == cases[i].set && clr == cases[i].clr, "%s,%s: set %#llx clr %#llx",
+                     cases[i].a, cases[i].b, (unsigned long long)set, (unsigned long long)clr);
+      husk_mount_plan_free (&p);
+    }
+
+  /* Whatever the atime words, the result is one mount_setattr accepts:
+     __ATIME cleared whole or not at all, and a mode set only with it. */
+  static const char *const atime_words[]
+      = { "noatime",     "atime",         "relatime",   "norelatime",
+          "strictatime", "nostrictatime", "nodiratime", "defaults" };
+  for (size_t i = 0; i < ARRAY_SIZE (atime_words); i++)
+    for (size_t j = 0; j < ARRAY_SIZE (atime_words); j++)
+      {
+        uint64_t set, clr;
+        BUILD_OK ("bind", &p, atime_words[i], atime_words[j]);
+        husk_mount_plan_flag_attrs (&p, &set, &clr);
+        uint64_t mode = set & MOUNT_ATTR__ATIME, cleared = clr & MOUNT_ATTR__ATIME;
+        ck_assert_msg (cleared == 0 || cleared == MOUNT_ATTR__ATIME, "%s,%s", atime_words[i],
+                       atime_words[j]);
+        ck_assert_msg (mode == 0
+                           || ((mode == MOUNT_ATTR_NOATIME || mode == MOUNT_ATTR_STRICTATIME)
+                               && cleared == MOUNT_ATTR__ATIME),
+                       "%s,%s", atime_words[i], atime_words[j]);
+        husk_mount_plan_free (&p);
+      }
+}
+END_TEST
+
 START_TEST (rootfs_propagation)
 {
   unsigned long flags = 0;
@@ -414,6 +465,7 @@ main (void)
   tcase_add_test (tc, extensions);
   tcase_add_test (tc, idmap_needs_bind);
   tcase_add_test (tc, names_for_features);
+  tcase_add_test (tc, flag_attrs_for_open_tree);
   tcase_add_test (tc, rootfs_propagation);
   suite_add_tcase (s, tc);
   SRunner *sr = srunner_create (s);
