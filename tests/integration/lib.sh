@@ -188,7 +188,7 @@ husk_bare() {
 new_id() {
   local n id
   n=$(($(wc -l <"$CASE_DIR/ids") + 1))
-  id="${TEST_NAME#test_}-${1:-c}$n-$$"
+  id="${TEST_NAME#test_}-$CASE_NO-${1:-c}$n-$$"
   echo "$id" >>"$CASE_DIR/ids"
   echo "$id"
 }
@@ -395,7 +395,7 @@ _on_err() {
 
 # run_cases FUNC...: run each case in its own subshell; summarize.
 run_cases() {
-  local fn rc passed=() failed=() skipped=()
+  local fn rc passed=() failed=() skipped=() CASE_NO=0
   need_root
   mkdir -p "$T_WORK"
   _sandbox_setup
@@ -406,6 +406,7 @@ run_cases() {
     fi
     echo "--- $fn"
     rc=0
+    CASE_NO=$((CASE_NO + 1))
     (
       CASE=$fn
       CASE_DIR=$T_WORK/$fn
