@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <seccomp.h>
@@ -828,6 +829,157 @@ START_TEST (cache_untrusted_dir)
 }
 END_TEST
 
+/* ---- from config.json ---- */
+
+static struct husk_spec *
+parse_spec (const char *json)
+{
+  husk_err_t *err = NULL;
+  struct husk_spec *spec = NULL;
+  int r = husk_spec_parse (json, strlen (json), &spec, &err);
+  ck_assert_msg (r == 0, "parse: %s", err ? err->msg : "?");
+  ck_assert_ptr_nonnull (spec->linux_);
+  ck_assert_ptr_nonnull (spec->linux_->seccomp);
+  return spec;
+}
+
+static char *
+spec_key (const char *json)
+{
+  struct husk_spec *spec = parse_spec (json);
+  char *key = key_of (spec->linux_->seccomp);
+  husk_spec_free (spec);
+  return key;
+}
+
+static const char key_doc_a[]
+    = "{\"ociVersion\":\"1.0.2\",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+      "\"defaultErrnoRet\":38,\"architectures\":[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"],"
+      "\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],\"syscalls\":[{\"names\":[\"getppid\",\"getuid\"],"
+      "\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\","
+      "\"args\":[{\"index\":0,\"value\":8,\"valueTwo\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}}}";
+
+/* The same document: every object's keys in another order, other
+   whitespace, and a key the spec does not define. */
+static const char key_doc_b[]
+    = "{ \"linux\": { \"seccomp\": {\n"
+      "    \"syscalls\": [ { \"action\": \"SCMP_ACT_ALLOW\", \"names\": [\"getppid\", \"getuid\"] "
+      "},\n"
+      "                  { \"args\": [ { \"op\": \"SCMP_CMP_EQ\", \"valueTwo\": 0, \"value\": 8,\n"
+      "                                \"index\": 0 } ],\n"
+      "                    \"action\": \"SCMP_ACT_ALLOW\", \"names\": [\"personality\"] } ],\n"
+      "    \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"], \"x-comment\": \"ignored\",\n"
+      "    \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"],\n"
+      "    \"defaultErrnoRet\": 38, \"defaultAction\": \"SCMP_ACT_ERRNO\" } },\n"
+      "  \"ociVersion\": \"1.0.2\" }\n";
+
+START_TEST (cache_key_json_order)
+{
+  cleanup_free char *a = spec_key (key_doc_a);
+  cleanup_free char *b = spec_key (key_doc_b);
+  ck_assert_str_eq (a, b);
+
+  /* ... and the programs are the same. */
+  struct husk_spec *sa = parse_spec (key_doc_a), *sb = parse_spec (key_doc_b);
+  struct husk_seccomp_prog *pa = compile_ok (sa->linux_->seccomp, NULL);
+  struct husk_seccomp_prog *pb = compile_ok (sb->linux_->seccomp, NULL);
+  assert_same_prog (pa, pb);
+  husk_seccomp_prog_free (pa);
+  husk_seccomp_prog_free (pb);
+  husk_spec_free (sa);
+  husk_spec_free (sb);
+
+  /* One value changed in the text: another key. */
+  cleanup_free char *changed_doc = xstrdup (key_doc_a);
+  char *eight = strstr (changed_doc, "\"value\":8");
+  ck_assert_ptr_nonnull (eight);
+  eight[strlen ("\"value\":")] = '9';
+  cleanup_free char *c = spec_key (changed_doc);
+  ck_assert_str_ne (a, c);
+}
+END_TEST
+
+/* The engines' default profile, converted to OCI form as Podman does, for a
+   container with Docker's default capabilities. */
+#define ENGINE_PROFILE "/usr/share/containers/seccomp.json"
+#define CONVERTER      FIXTURES_DIR "/../../tools/seccomp_oci_profile.py"
+#define DEFAULT_CAPS                                                                               \
+  "CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FSETID,CAP_FOWNER,CAP_MKNOD,CAP_NET_RAW,CAP_SETGID,"             \
+  "CAP_SETUID,CAP_SETFCAP,CAP_SETPCAP,CAP_NET_BIND_SERVICE,CAP_SYS_CHROOT,CAP_KILL"
+
+static double
+ms_since (const struct timespec *t0)
+{
+  struct timespec t1;
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+START_TEST (engine_profile)
+{
+  if (access (ENGINE_PROFILE, R_OK) != 0 || access ("/usr/bin/python3", X_OK) != 0)
+    {
+      printf ("SKIP engine_profile: needs " ENGINE_PROFILE " (golang-github-containers-common) "
+              "and python3\n");
+      return;
+    }
+  FILE *f = popen ("python3 " CONVERTER " --arch amd64 --caps " DEFAULT_CAPS, "r");
+  ck_assert_ptr_nonnull (f);
+  size_t cap = 1 << 20, len = 0;
+  cleanup_free char *profile = xmalloc0 (cap);
+  len = fread (profile, 1, cap - 1, f);
+  ck_assert_int_eq (pclose (f), 0);
+  ck_assert_uint_gt (len, 1000);
+  cleanup_free char *doc
+      = xasprintf ("{\"ociVersion\":\"1.0.2\",\"linux\":{\"seccomp\":%.*s}}", (int)len, profile);
+  struct husk_spec *spec = parse_spec (doc);
+  const struct husk_seccomp *sc = spec->linux_->seccomp;
+  size_t names = 0;
+  for (size_t i = 0; i < sc->n_syscalls; i++)
+    names += sc->syscalls[i].n_names;
+  ck_assert_uint_gt (names, 300);
+
+  cleanup_free char *dir = make_tmpdir ();
+  struct timespec t0;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  struct husk_seccomp_prog *plain = compile_ok (sc, NULL);
+  double t_plain = ms_since (&t0);
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  struct husk_seccomp_prog *miss = compile_ok (sc, dir);
+  double t_miss = ms_since (&t0);
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  struct husk_seccomp_prog *hit = compile_ok (sc, dir);
+  double t_hit = ms_since (&t0);
+  printf ("engine profile: %zu rules, %zu names -> %zu BPF instructions; compile %.2f ms, "
+          "cache miss %.2f ms, cache hit %.3f ms\n",
+          sc->n_syscalls, names, plain->len, t_plain, t_miss, t_hit);
+  assert_same_prog (plain, miss);
+  assert_same_prog (plain, hit);
+
+  /* Spot checks of what the profile says for such a container. */
+  if (seccomp_arch_native () == SCMP_ARCH_X86_64)
+    {
+      ck_assert_uint_eq (sim_native (plain, "getpid", 0, 0), SECCOMP_RET_ALLOW);
+      /* bpf needs CAP_SYS_ADMIN: refused with EPERM. */
+      ck_assert_uint_eq (sim_native (plain, "bpf", 0, 0), SECCOMP_RET_ERRNO | EPERM);
+      /* personality: only the listed personas. */
+      ck_assert_uint_eq (sim_native (plain, "personality", 8, 0), SECCOMP_RET_ALLOW);
+      ck_assert_uint_eq (sim_native (plain, "personality", 1, 0), SECCOMP_RET_ERRNO | ENOSYS);
+      /* A syscall number the profile does not name: the default, ENOSYS. */
+      ck_assert_uint_eq (sim (plain, AUDIT_ARCH_X86_64, 999, NULL), SECCOMP_RET_ERRNO | ENOSYS);
+      /* The 32-bit sub-architecture is in the filter too. */
+      ck_assert_uint_eq (sim (plain, AUDIT_ARCH_I386,
+                              seccomp_syscall_resolve_name_arch (SCMP_ARCH_X86, "getpid"), NULL),
+                         SECCOMP_RET_ALLOW);
+    }
+  husk_seccomp_prog_free (plain);
+  husk_seccomp_prog_free (miss);
+  husk_seccomp_prog_free (hit);
+  husk_spec_free (spec);
+  rm_rf (dir);
+}
+END_TEST
+
 /* ---- loading, in a child so the test process stays unfiltered ---- */
 
 START_TEST (load_errno)
@@ -1000,6 +1152,8 @@ seccomp_suite (void)
   tcase_add_test (cache, cache_roundtrip);
   tcase_add_test (cache, cache_corruption);
   tcase_add_test (cache, cache_untrusted_dir);
+  tcase_add_test (cache, cache_key_json_order);
+  tcase_add_test (cache, engine_profile);
   suite_add_tcase (s, cache);
 
   TCase *load = tcase_create ("load");
