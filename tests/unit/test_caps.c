@@ -14,6 +14,8 @@
 #include "husk/log.h"
 #include "husk/util.h"
 
+#include "check_main.h"
+
 #define BIT(c) (UINT64_C (1) << (c))
 
 START_TEST (names_table)
@@ -252,9 +254,5 @@ main (void)
   tcase_add_test (tc, apply_after_setuid);
   tcase_add_test (tc, ambient_needs_inheritable);
   suite_add_tcase (s, tc);
-  SRunner *sr = srunner_create (s);
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return husk_check_run (s);
 }

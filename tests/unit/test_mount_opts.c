@@ -7,6 +7,8 @@
 #include "husk/mount_opts.h"
 #include "husk/util.h"
 
+#include "check_main.h"
+
 /* Build a plan for `type` with a NULL-terminated option list. */
 static int
 build (const char *type, const char **opts, struct husk_mount_plan *plan, husk_err_t **err)
@@ -468,9 +470,5 @@ main (void)
   tcase_add_test (tc, flag_attrs_for_open_tree);
   tcase_add_test (tc, rootfs_propagation);
   suite_add_tcase (s, tc);
-  SRunner *sr = srunner_create (s);
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return husk_check_run (s);
 }

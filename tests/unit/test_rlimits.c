@@ -11,6 +11,8 @@
 #include "husk/rlimits.h"
 #include "husk/util.h"
 
+#include "check_main.h"
+
 START_TEST (table_is_complete)
 {
   static const struct
@@ -177,9 +179,5 @@ main (void)
   tcase_add_test (tc, resolve_errors);
   tcase_add_test (tc, apply);
   suite_add_tcase (s, tc);
-  SRunner *sr = srunner_create (s);
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return husk_check_run (s);
 }

@@ -7,6 +7,8 @@
 #include "husk/signals.h"
 #include "husk/util.h"
 
+#include "check_main.h"
+
 static int
 parse_ok (const char *s)
 {
@@ -124,9 +126,5 @@ main (void)
   tcase_add_test (tc, invalid);
   tcase_add_test (tc, names);
   suite_add_tcase (s, tc);
-  SRunner *sr = srunner_create (s);
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return husk_check_run (s);
 }
