@@ -94,6 +94,15 @@ xasprintf (const char *fmt, ...)
   return r;
 }
 
+char *
+xvasprintf (const char *fmt, va_list ap)
+{
+  char *r;
+  if (vasprintf (&r, fmt, ap) < 0)
+    abort ();
+  return r;
+}
+
 size_t
 strv_len (char *const *v)
 {
