@@ -1,6 +1,7 @@
 /* config.json as typed structs.  spec.c fills them from JSON (the only
    module that sees JSON); everything after reads these, never JSON.
-   Arrays are pointer + count; optional scalars carry a `has_` flag or use
+   Arrays are pointer + count (string arrays are also NULL-terminated, so
+   they can go to execve as they are); optional scalars carry a `has_` flag or use
    the husk_opt_* wrappers; absent objects are NULL pointers. */
 #ifndef HUSK_SPEC_H
 #define HUSK_SPEC_H
