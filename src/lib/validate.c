@@ -81,42 +81,17 @@ oom_score_adj_in_range (const struct husk_process *p, const char *at, husk_err_t
   return 0;
 }
 
-static int
-io_priority_known (const struct husk_process *p, const char *at, husk_err_t **err)
-{
-  static const char *const classes[]
-      = { "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL };
-  const struct husk_io_priority *io = p->io_priority;
-  if (io == NULL)
-    return 0;
-  if (!in_list (io->class_, classes))
-    return fail_at (err, at, "ioPriority.class: unknown class \"%s\"", io->class_);
-  if (io->priority < 0 || io->priority > 7)
-    return fail_at (err, at, "ioPriority.priority: must be between 0 and 7");
-  return 0;
-}
-
-static int
-scheduler_known (const struct husk_process *p, const char *at, husk_err_t **err)
-{
-  static const char *const policies[]
-      = { "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR",       "SCHED_BATCH",
-          "SCHED_ISO",   "SCHED_IDLE", "SCHED_DEADLINE", NULL };
-  const struct husk_scheduler *s = p->scheduler;
-  if (s == NULL)
-    return 0;
-  if (!in_list (s->policy, policies))
-    return fail_at (err, at, "scheduler.policy: unknown policy \"%s\"", s->policy);
-  if (s->nice < -20 || s->nice > 19)
-    return fail_at (err, at, "scheduler.nice: must be between -20 and 19");
-  return 0;
-}
-
 typedef int (*process_rule) (const struct husk_process *, const char *, husk_err_t **);
 
+/* Attribute values with their own translators (scheduler, ioPriority,
+   personality, memoryPolicy in proc_attrs.c, rlimit names in rlimits.c,
+   propagation in mount_opts.c) are checked there, from the same tables
+   that apply them. */
 static const process_rule process_rules[] = {
-  args_present,           cwd_absolute,      rlimits_consistent,
-  oom_score_adj_in_range, io_priority_known, scheduler_known,
+  args_present,
+  cwd_absolute,
+  rlimits_consistent,
+  oom_score_adj_in_range,
 };
 
 int
@@ -274,17 +249,6 @@ sysctl_keys_valid (const struct husk_spec *s, husk_err_t **err)
 }
 
 static int
-rootfs_propagation_known (const struct husk_spec *s, husk_err_t **err)
-{
-  static const char *const modes[] = { "",        "shared", "slave",    "private",     "unbindable",
-                                       "rshared", "rslave", "rprivate", "runbindable", NULL };
-  const char *mode = s->linux_ ? s->linux_->rootfs_propagation : NULL;
-  if (mode && !in_list (mode, modes))
-    return fail (err, "linux.rootfsPropagation: unknown propagation \"%s\"", mode);
-  return 0;
-}
-
-static int
 path_lists_absolute (const struct husk_spec *s, husk_err_t **err)
 {
   const struct husk_linux *l = s->linux_;
@@ -312,17 +276,6 @@ seccomp_valid (const struct husk_spec *s, husk_err_t **err)
 }
 
 static int
-personality_known (const struct husk_spec *s, husk_err_t **err)
-{
-  static const char *const domains[] = { "LINUX", "LINUX32", NULL };
-  const struct husk_personality *p = s->linux_ ? s->linux_->personality : NULL;
-  if (p && !in_list (p->domain, domains))
-    return fail (err, "linux.personality.domain: unknown domain \"%s\" (LINUX or LINUX32)",
-                 p->domain);
-  return 0;
-}
-
-static int
 net_devices_need_netns (const struct husk_spec *s, husk_err_t **err)
 {
   if (s->linux_ && s->linux_->n_net_devices > 0 && !husk_spec_namespace (s, HUSK_NS_NETWORK))
@@ -333,20 +286,12 @@ net_devices_need_netns (const struct husk_spec *s, husk_err_t **err)
 typedef int (*spec_rule) (const struct husk_spec *, husk_err_t **);
 
 static const spec_rule spec_rules[] = {
-  process_valid,
-  root_present,
-  mounts_valid,
-  hooks_valid,
-  namespaces_valid,
-  id_mappings_match_userns,
-  names_need_uts,
-  time_offsets_valid,
-  devices_valid,
-  sysctl_keys_valid,
-  rootfs_propagation_known,
-  path_lists_absolute,
-  seccomp_valid,
-  personality_known,
+  process_valid,          root_present,
+  mounts_valid,           hooks_valid,
+  namespaces_valid,       id_mappings_match_userns,
+  names_need_uts,         time_offsets_valid,
+  devices_valid,          sysctl_keys_valid,
+  path_lists_absolute,    seccomp_valid,
   net_devices_need_netns,
 };
 

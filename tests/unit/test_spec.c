@@ -11,6 +11,7 @@
 
 #include "husk/spec.h"
 #include "husk/util.h"
+#include "check_main.h"
 #include "spec_helpers.h"
 
 #define ck_assert_strv(v, n, ...)                                                                  \
@@ -887,9 +888,5 @@ main (void)
   tcase_add_test (tc, namespace_table);
   tcase_add_test (tc, hook_names);
   suite_add_tcase (s, tc);
-  SRunner *sr = srunner_create (s);
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return husk_check_run (s);
 }
