@@ -1,0 +1,449 @@
+/* create and run: resolve everything, make the state directory and the
+   cgroup, clone3 the init into its namespaces, serve its sync requests, and
+   record the state.  Every failure undoes what was done. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "husk/cgroup.h"
+#include "husk/container.h"
+#include "husk/hooks.h"
+#include "husk/init.h"
+#include "husk/log.h"
+#include "husk/process.h"
+#include "husk/sync.h"
+#include "husk/terminal.h"
+#include "husk/util.h"
+#include "husk/validate.h"
+
+/* What create builds, and what a failure must undo. */
+struct creation
+{
+  struct husk_spec *spec;
+  struct husk_launch launch;
+  struct husk_state state;
+  int root_fd;
+  int dir_fd; /* state directory, locked */
+  int cgroup_fd;
+  int sync_fd; /* parent's end */
+  int console_sock;
+  int console_master; /* run in the foreground with a terminal */
+  pid_t pid;
+  int pidfd;
+  bool committed; /* state written: the container exists */
+};
+
+static void
+creation_init (struct creation *c)
+{
+  memset (c, 0, sizeof *c);
+  c->root_fd = c->dir_fd = c->cgroup_fd = c->sync_fd = -1;
+  c->console_sock = c->console_master = c->pidfd = -1;
+  c->launch.fifo_fd = c->launch.sync_fd = -1;
+  for (size_t i = 0; i < HUSK_NS_KIND_COUNT; i++)
+    c->launch.ns.join_fds[i] = -1;
+}
+
+/* Undo (when not committed) and free. */
+static void
+creation_release (struct creation *c)
+{
+  if (!c->committed)
+    {
+      if (c->pid > 0)
+        {
+          kill (c->pid, SIGKILL);
+          waitpid (c->pid, NULL, 0);
+        }
+      if (c->state.cgroup)
+        husk_cgroup_destroy (c->state.cgroup, NULL);
+      if (c->dir_fd >= 0)
+        husk_state_dir_remove (c->root_fd, c->state.id, NULL);
+    }
+  int *fds[] = { &c->root_fd, &c->dir_fd, &c->cgroup_fd, &c->sync_fd, &c->console_sock,
+                 &c->console_master, &c->pidfd, &c->launch.fifo_fd, &c->launch.sync_fd };
+  for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
+    closep (fds[i]);
+  husk_ns_plan_close (&c->launch.ns);
+  for (size_t i = 0; c->spec && c->launch.mount_plans && i < c->spec->n_mounts; i++)
+    husk_mount_plan_free (&c->launch.mount_plans[i]);
+  free (c->launch.mount_plans);
+  free (c->launch.rlimits);
+  husk_seccomp_prog_free (c->launch.seccomp);
+  husk_spec_free (c->spec);
+  free (c->state.id);
+  free (c->state.bundle);
+  free (c->state.rootfs);
+  free (c->state.created);
+  free (c->state.cgroup);
+}
+
+/* ---- resolve: everything that can fail on bad input, before any side effect ---- */
+
+static int
+load_bundle (struct creation *c, const struct husk_create_opts *o, husk_err_t **err)
+{
+  char buf[PATH_MAX];
+  const char *bundle = o->bundle ? o->bundle : ".";
+  if (realpath (bundle, buf) == NULL)
+    return husk_error (err, errno, "bundle `%s`", bundle);
+  c->state.bundle = xstrdup (buf);
+  cleanup_close int bfd = open (buf, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (bfd < 0)
+    return husk_error (err, errno, "bundle `%s`", buf);
+  if (husk_spec_load_at (bfd, &c->spec, err) < 0 || husk_spec_validate (c->spec, err) < 0)
+    return -1;
+  const char *root = c->spec->root->path;
+  cleanup_free char *joined = root[0] == '/' ? xstrdup (root) : xasprintf ("%s/%s", buf, root);
+  if (realpath (joined, buf) == NULL)
+    return husk_error (err, errno, "root.path `%s`", joined);
+  struct stat st;
+  if (stat (buf, &st) < 0 || !S_ISDIR (st.st_mode))
+    return husk_error (err, ENOTDIR, "root.path `%s`", buf);
+  c->state.rootfs = xstrdup (buf);
+  return 0;
+}
+
+static int
+resolve_launch (struct creation *c, const struct husk_context *ctx,
+                const struct husk_create_opts *o, husk_err_t **err)
+{
+  struct husk_spec *spec = c->spec;
+  struct husk_launch *l = &c->launch;
+  l->spec = spec;
+  l->id = c->state.id;
+  l->bundle = c->state.bundle;
+  l->rootfs = c->state.rootfs;
+  l->no_pivot = o->no_pivot;
+  l->no_new_keyring = o->no_new_keyring;
+  l->preserve_fds = o->preserve_fds;
+  l->parent_pid = getpid ();
+
+  if (husk_ns_plan_build (spec, &l->ns, err) < 0)
+    return husk_error_prefix (err, "config.json");
+  l->new_userns = (l->ns.clone_flags & CLONE_NEWUSER) != 0;
+  if (!(l->ns.clone_flags & CLONE_NEWNS) && l->ns.join_fds[HUSK_NS_MOUNT] < 0)
+    return husk_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
+  const struct husk_linux *lx = spec->linux_;
+  if (husk_rootfs_propagation (lx ? lx->rootfs_propagation : NULL, &l->rootfs_propagation, err)
+      < 0)
+    return husk_error_prefix (err, "config.json");
+  l->mount_plans = xmalloc0 ((spec->n_mounts + 1) * sizeof *l->mount_plans);
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (husk_mount_plan_build (&spec->mounts[i], &l->mount_plans[i], err) < 0)
+      return husk_error_prefix (err, "config.json: mounts[%zu]", i);
+  const struct husk_process *p = spec->process;
+  if (p->capabilities)
+    {
+      l->has_caps = true;
+      if (husk_caps_resolve (p->capabilities, &l->caps, err) < 0)
+        return -1;
+    }
+  if (husk_rlimits_resolve (p->rlimits, p->n_rlimits, &l->rlimits, err) < 0)
+    return -1;
+  l->n_rlimits = p->n_rlimits;
+  if (lx && lx->seccomp)
+    {
+      cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", ctx->root);
+      if (husk_seccomp_compile (lx->seccomp, cache, &l->seccomp, err) < 0)
+        return -1;
+    }
+  for (int k = 0; k < HUSK_HOOK_KIND_COUNT; k++)
+    if (husk_hooks_any (spec, k))
+      c->state.hooks |= 1u << k;
+  for (int k = HUSK_HOOK_PRESTART; k <= HUSK_HOOK_START_CONTAINER; k++)
+    l->hooks_before_pivot |= husk_hooks_any (spec, k);
+  if (p->terminal && o->detach && o->console_socket == NULL)
+    return husk_error (err, 0, "cannot allocate a terminal for a detached container without "
+                               "--console-socket");
+  return 0;
+}
+
+static int
+connect_console_socket (struct creation *c, const char *path, husk_err_t **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof addr.sun_path)
+    return husk_error (err, ENAMETOOLONG, "console socket `%s`", path);
+  strcpy (addr.sun_path, path);
+  c->console_sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c->console_sock < 0)
+    return husk_error (err, errno, "console socket");
+  if (connect (c->console_sock, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return husk_error (err, errno, "connect to console socket `%s`", path);
+  return 0;
+}
+
+/* ---- side effects, in order ---- */
+
+static int
+make_state_dir (struct creation *c, const struct husk_context *ctx, bool run, husk_err_t **err)
+{
+  if (husk_state_root_open (ctx->root, true, &c->root_fd, err) < 0)
+    return -1;
+  if (husk_state_dir_create (c->root_fd, c->state.id, &c->dir_fd, err) < 0)
+    {
+      c->dir_fd = -1; /* not ours to remove */
+      return -1;
+    }
+  c->state.created = husk_now_rfc3339 ();
+  c->state.annotations = c->spec->annotations;
+  c->state.n_annotations = c->spec->n_annotations;
+  /* recorded before the cgroup exists, so `delete --force` finds it after a crash */
+  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
+    return -1;
+  if (!run)
+    {
+      if (mkfifoat (c->dir_fd, HUSK_EXEC_FIFO, 0622) < 0)
+        return husk_error (err, errno, "create exec fifo");
+      c->launch.fifo_fd = openat (c->dir_fd, HUSK_EXEC_FIFO, O_PATH | O_CLOEXEC);
+      if (c->launch.fifo_fd < 0)
+        return husk_error (err, errno, "open exec fifo");
+    }
+  return 0;
+}
+
+static int
+make_cgroup (struct creation *c, const struct husk_context *ctx, husk_err_t **err)
+{
+  if (ctx->systemd_cgroup)
+    return husk_error (err, 0, "--systemd-cgroup: husk has no systemd cgroup driver");
+  const struct husk_linux *lx = c->spec->linux_;
+  cleanup_free char *rel = NULL;
+  if (husk_cgroup_resolve (lx ? lx->cgroups_path : NULL, c->state.id, &rel, err) < 0)
+    return -1;
+  struct husk_cgroup_config cfg = {
+    .resources = lx ? lx->resources : NULL,
+    .devices = lx ? lx->devices : NULL,
+    .n_devices = lx ? lx->n_devices : 0,
+  };
+  c->state.cgroup = steal_pointer (&rel);
+  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
+    return -1;
+  if (husk_cgroup_create (c->state.cgroup, &cfg, &c->cgroup_fd, err) < 0)
+    {
+      free (steal_pointer (&c->state.cgroup)); /* nothing to remove */
+      return -1;
+    }
+  return 0;
+}
+
+static int
+spawn_init (struct creation *c, husk_err_t **err)
+{
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return husk_error (err, errno, "sync socketpair");
+  c->sync_fd = sv[0];
+  c->launch.sync_fd = sv[1];
+  husk_signals_block (&c->launch.sigmask);
+  pid_t pid = husk_clone3 (c->launch.ns.clone_flags, c->cgroup_fd, &c->pidfd, err);
+  if (pid < 0)
+    return -1;
+  if (pid == 0)
+    {
+      close (c->sync_fd);
+      husk_init_run (&c->launch);
+    }
+  c->pid = pid;
+  closep (&c->launch.sync_fd);
+  husk_ns_plan_close (&c->launch.ns);
+  return 0;
+}
+
+static char *
+creating_state_json (struct creation *c)
+{
+  c->state.pid = c->pid;
+  return husk_state_json (&c->state, HUSK_STATUS_CREATING, false);
+}
+
+static int
+serve_init (struct creation *c, husk_err_t **err)
+{
+  for (;;)
+    {
+      struct husk_sync_msg msg;
+      cleanup_close int fd = -1;
+      if (husk_sync_recv (c->sync_fd, &msg, &fd, err) < 0)
+        return -1;
+      switch (msg.type)
+        {
+        case SYNC_ERROR:
+          return husk_error (err, msg.errnum, "%s", msg.text);
+        case SYNC_IDMAP_REQUEST:
+          if (husk_ns_write_idmaps (c->pid, c->spec->linux_, err) < 0)
+            return -1;
+          if (husk_sync_send (c->sync_fd, SYNC_IDMAP_DONE, 0, NULL, -1, err) < 0)
+            return -1;
+          break;
+        case SYNC_CONSOLE:
+          if (c->console_sock >= 0)
+            {
+              if (husk_send_fd (c->console_sock, fd, "console", 7, err) < 0)
+                return husk_error_prefix (err, "console socket");
+            }
+          else
+            c->console_master = steal_fd (&fd);
+          break;
+        case SYNC_HOOKS:
+          {
+            cleanup_free char *json = creating_state_json (c);
+            if (husk_hooks_run (c->spec, HUSK_HOOK_PRESTART, json, err) < 0
+                || husk_hooks_run (c->spec, HUSK_HOOK_CREATE_RUNTIME, json, err) < 0)
+              return -1;
+            if (husk_sync_send (c->sync_fd, SYNC_HOOKS_DONE, 0, json, -1, err) < 0)
+              return -1;
+            break;
+          }
+        case SYNC_SECCOMP:
+          {
+            const struct husk_seccomp *sc = c->spec->linux_->seccomp;
+            cleanup_free char *json = creating_state_json (c);
+            if (husk_seccomp_send_listener (sc->listener_path, fd, c->pid, json,
+                                            sc->listener_metadata, err)
+                < 0)
+              return -1;
+            if (husk_sync_send (c->sync_fd, SYNC_SECCOMP_DONE, 0, NULL, -1, err) < 0)
+              return -1;
+            break;
+          }
+        case SYNC_READY:
+          return 0;
+        default:
+          return husk_error (err, 0, "sync: unexpected message %u", msg.type);
+        }
+    }
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, husk_err_t **err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.husk-tmp", path);
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", pid);
+  if (husk_write_file_at (AT_FDCWD, tmp, buf, n, O_CREAT | O_TRUNC, 0644, err) < 0)
+    return -1;
+  if (rename (tmp, path) < 0)
+    {
+      unlink (tmp);
+      return husk_error (err, errno, "write pid file `%s`", path);
+    }
+  return 0;
+}
+
+static int
+commit (struct creation *c, const struct husk_create_opts *o, husk_err_t **err)
+{
+  struct husk_proc_stat ps;
+  if (husk_proc_stat (c->pid, &ps) < 0)
+    return husk_error (err, ESRCH, "container init exited during setup");
+  c->state.pid = c->pid;
+  c->state.start_time = ps.start_time;
+  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
+    return -1;
+  if (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Everything up to a committed `created` container.  For run, the init is
+   left waiting for SYNC_START instead of the exec fifo. */
+static int
+create (struct creation *c, const struct husk_context *ctx, const struct husk_create_opts *o,
+        bool run, husk_err_t **err)
+{
+  if (husk_id_validate (o->id, err) < 0)
+    return -1;
+  c->state.id = xstrdup (o->id);
+  if (load_bundle (c, o, err) < 0 || resolve_launch (c, ctx, o, err) < 0)
+    return -1;
+  if (c->spec->process->terminal && o->console_socket
+      && connect_console_socket (c, o->console_socket, err) < 0)
+    return -1;
+  if (make_state_dir (c, ctx, run, err) < 0 || make_cgroup (c, ctx, err) < 0)
+    return -1;
+  if (spawn_init (c, err) < 0 || serve_init (c, err) < 0 || commit (c, o, err) < 0)
+    return -1;
+  c->state.annotations = NULL; /* owned by spec */
+  c->state.n_annotations = 0;
+  if (!run)
+    {
+      if (husk_sync_send (c->sync_fd, SYNC_COMMIT, 0, NULL, -1, err) < 0)
+        return -1;
+      c->committed = true;
+    }
+  return 0;
+}
+
+int
+husk_container_create (const struct husk_context *ctx, const struct husk_create_opts *o,
+                       husk_err_t **err)
+{
+  struct creation c;
+  creation_init (&c);
+  int r = create (&c, ctx, o, false, err);
+  creation_release (&c);
+  return r;
+}
+
+/* run: after SYNC_START the init execs; the sync socket closes on exec
+   (close-on-exec) or carries the exec error. */
+static int
+start_now (struct creation *c, husk_err_t **err)
+{
+  if (husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
+    return -1;
+  struct husk_sync_msg msg;
+  cleanup_err husk_err_t *eof = NULL;
+  if (husk_sync_recv (c->sync_fd, &msg, NULL, &eof) == 0 && msg.type == SYNC_ERROR)
+    return husk_error (err, msg.errnum, "%s", msg.text);
+  c->committed = true;
+  if (husk_hooks_any (c->spec, HUSK_HOOK_POSTSTART))
+    {
+      cleanup_free char *json = husk_state_json (&c->state, HUSK_STATUS_RUNNING, false);
+      cleanup_err husk_err_t *hook_err = NULL;
+      if (husk_hooks_run (c->spec, HUSK_HOOK_POSTSTART, json, &hook_err) < 0)
+        husk_log_warn ("%s", hook_err->msg);
+    }
+  return 0;
+}
+
+int
+husk_container_run (const struct husk_context *ctx, const struct husk_create_opts *o,
+                    int *exit_code, husk_err_t **err)
+{
+  struct creation c;
+  creation_init (&c);
+  *exit_code = 0;
+  int r = create (&c, ctx, o, true, err);
+  if (r == 0)
+    r = start_now (&c, err);
+  if (r == 0 && !o->detach)
+    {
+      if (c.console_master >= 0)
+        r = husk_terminal_proxy (c.console_master, c.pid, c.pidfd, exit_code, err);
+      else
+        r = husk_wait_forward (c.pid, c.pidfd, exit_code, err);
+    }
+  pid_t pid = c.pid;
+  bool committed = c.committed;
+  creation_release (&c);
+  if (committed && !o->detach && !o->keep)
+    {
+      cleanup_err husk_err_t *del_err = NULL;
+      if (husk_container_delete (ctx, o->id, true, &del_err) < 0)
+        husk_log_warn ("delete after run: %s", del_err->msg);
+    }
+  (void) pid;
+  return r;
+}

@@ -1,0 +1,416 @@
+/* The container's init: one ordered setup sequence, in the order of the
+   runtime spec, run by the child of clone3 inside the new namespaces.  Every
+   value was resolved by the parent; this file only performs it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/keyctl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+#include <grp.h>
+
+#include "husk/fs.h"
+#include "husk/hooks.h"
+#include "husk/init.h"
+#include "husk/rootfs.h"
+#include "husk/sync.h"
+#include "husk/util.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Close every fd the parent had open, keeping stdio, the preserved fds and
+   the few this sequence still needs (all close-on-exec). */
+static int
+close_inherited_fds (const struct husk_launch *l, husk_err_t **err)
+{
+  int keep[4 + HUSK_NS_KIND_COUNT];
+  size_t n = 0;
+  keep[n++] = l->sync_fd;
+  if (l->fifo_fd >= 0)
+    keep[n++] = l->fifo_fd;
+  for (size_t i = 0; i < HUSK_NS_KIND_COUNT; i++)
+    if (l->ns.join_fds[i] >= 0)
+      keep[n++] = l->ns.join_fds[i];
+  /* sort (tiny n) */
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--)
+      {
+        int t = keep[j];
+        keep[j] = keep[j - 1];
+        keep[j - 1] = t;
+      }
+  unsigned lo = 3 + (unsigned) l->preserve_fds;
+  for (size_t i = 0; i <= n; i++)
+    {
+      unsigned hi = i < n ? (unsigned) keep[i] : ~0U;
+      if (hi < lo)
+        continue;
+      if (hi > lo && syscall (SYS_close_range, lo, hi - 1, 0) < 0)
+        return husk_error (err, errno, "close inherited fds");
+      lo = hi + 1;
+      if (i < n && hi == ~0U)
+        break;
+    }
+  return 0;
+}
+
+static int
+wait_for_idmap (const struct husk_launch *l, husk_err_t **err)
+{
+  if (husk_sync_send (l->sync_fd, SYNC_IDMAP_REQUEST, 0, NULL, -1, err) < 0)
+    return -1;
+  if (husk_sync_expect (l->sync_fd, SYNC_IDMAP_DONE, NULL, err) < 0)
+    return -1;
+  /* become root of the new user namespace now that it has one */
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return husk_error (err, errno, "become root in the user namespace");
+  return 0;
+}
+
+/* A private procfs instance, not attached anywhere: writes to /proc files
+   go through it, so no mount the rootfs arranges can redirect them. */
+static int
+open_private_procfs (husk_err_t **err)
+{
+  cleanup_close int fs = (int) syscall (SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return husk_error (err, errno, "fsopen proc");
+  if (syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return husk_error (err, errno, "create private procfs");
+  int mnt = (int) syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (mnt < 0)
+    return husk_error (err, errno, "mount private procfs");
+  return mnt;
+}
+
+static int
+proc_write (int proc_fd, const char *path, const char *value, husk_err_t **err)
+{
+  struct stat st;
+  cleanup_close int fd = openat (proc_fd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return husk_error (err, errno, "open /proc/%s", path);
+  if (fstat (fd, &st) < 0)
+    return husk_error (err, errno, "stat /proc/%s", path);
+  if (husk_write_all (fd, value, strlen (value)) < 0)
+    return husk_error (err, errno, "write /proc/%s", path);
+  return 0;
+}
+
+/* ---- terminal ---- */
+
+/* Open a pty in the container's devpts, send the master up, and bind the
+   peer onto /dev/console.  Returns the peer fd. */
+static int
+setup_console (const struct husk_launch *l, int root_fd, husk_err_t **err)
+{
+  cleanup_close int master
+      = husk_open_in_root (root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, false, err);
+  if (master < 0)
+    return husk_error_prefix (err, "terminal");
+  int unlock = 0;
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    return husk_error (err, errno, "unlock pty");
+  cleanup_close int peer = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (peer < 0)
+    return husk_error (err, errno, "open pty peer");
+  const struct husk_process *p = l->spec->process;
+  if (p->has_console_size)
+    {
+      struct winsize ws = { .ws_row = p->console_height, .ws_col = p->console_width };
+      ioctl (peer, TIOCSWINSZ, &ws);
+    }
+  cleanup_close int console
+      = husk_mkpath_in_root (root_fd, "/dev/console", HUSK_MKPATH_FILE, 0600, true, err);
+  if (console < 0)
+    return -1;
+  char a[HUSK_FD_PATH_MAX], b[HUSK_FD_PATH_MAX];
+  if (mount (husk_fd_path (peer, a), husk_fd_path (console, b), NULL, MS_BIND, NULL) < 0)
+    return husk_error (err, errno, "bind pty onto /dev/console");
+  if (husk_sync_send (l->sync_fd, SYNC_CONSOLE, 0, NULL, master, err) < 0)
+    return -1;
+  return steal_fd (&peer);
+}
+
+static int
+attach_console (int peer, husk_err_t **err)
+{
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (peer, fd) < 0)
+      return husk_error (err, errno, "dup pty onto fd %d", fd);
+  if (ioctl (0, TIOCSCTTY, 0) < 0)
+    return husk_error (err, errno, "make the pty the controlling terminal");
+  return 0;
+}
+
+/* ---- process attributes ---- */
+
+static int
+setup_hostname (const struct husk_spec *spec, husk_err_t **err)
+{
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return husk_error (err, errno, "set hostname");
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return husk_error (err, errno, "set domainname");
+  return 0;
+}
+
+static int
+apply_sysctl (const struct husk_linux *lx, int proc_fd, husk_err_t **err)
+{
+  for (size_t i = 0; lx && i < lx->n_sysctl; i++)
+    {
+      cleanup_free char *path = xasprintf ("sys/%s", lx->sysctl[i].key);
+      for (char *p = path + 4; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (proc_write (proc_fd, path, lx->sysctl[i].value, err) < 0)
+        return husk_error_prefix (err, "linux.sysctl \"%s\"", lx->sysctl[i].key);
+    }
+  return 0;
+}
+
+static int
+apply_oom_score_adj (const struct husk_process *p, int proc_fd, husk_err_t **err)
+{
+  if (!p->oom_score_adj.set)
+    return 0;
+  char buf[32];
+  snprintf (buf, sizeof buf, "%lld", (long long) p->oom_score_adj.value);
+  return proc_write (proc_fd, "self/oom_score_adj", buf, err);
+}
+
+static int
+join_session_keyring (const struct husk_launch *l, husk_err_t **err)
+{
+  if (l->no_new_keyring)
+    return 0;
+  /* ENOSYS/EPERM: keyrings unavailable (e.g. in some user namespaces); runc goes on */
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, l->id) < 0 && errno != ENOSYS
+      && errno != EPERM && errno != EACCES)
+    return husk_error (err, errno, "join a new session keyring");
+  return 0;
+}
+
+/* cwd must resolve inside the container (CVE-2024-21626): after chdir the
+   kernel names a directory outside our root "(unreachable)". */
+static int
+setup_cwd (const struct husk_process *p, husk_err_t **err)
+{
+  if (chdir (p->cwd) < 0)
+    return husk_error (err, errno, "chdir to cwd `%s`", p->cwd);
+  char buf[4096];
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+    return husk_error (err, EPERM, "cwd `%s` is outside the container", p->cwd);
+  return 0;
+}
+
+static int
+setup_user (const struct husk_user *u, husk_err_t **err)
+{
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return husk_error (err, errno, "keep capabilities across setuid");
+  if (setgroups (u->n_additional_gids, (const gid_t *) u->additional_gids) < 0 && errno != EPERM)
+    return husk_error (err, errno, "setgroups");
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    return husk_error (err, errno, "setgid %u", u->gid);
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    return husk_error (err, errno, "setuid %u", u->uid);
+  if (u->umask.set)
+    umask (u->umask.value);
+  return 0;
+}
+
+static const char *
+env_get (char *const *env, size_t n, const char *name)
+{
+  size_t len = strlen (name);
+  for (size_t i = 0; i < n; i++)
+    if (strncmp (env[i], name, len) == 0 && env[i][len] == '=')
+      return env[i] + len + 1;
+  return NULL;
+}
+
+/* PATH lookup in the container, before start, so a missing binary fails
+   create (as runc). */
+static int
+find_executable (const struct husk_process *p, char **out, husk_err_t **err)
+{
+  const char *name = p->args[0];
+  if (strchr (name, '/'))
+    {
+      if (access (name, X_OK) < 0)
+        return husk_error (err, errno, "exec: \"%s\"", name);
+      *out = xstrdup (name);
+      return 0;
+    }
+  const char *path = env_get (p->env, p->n_env, "PATH");
+  cleanup_free char *copy = xstrdup (path ? path : DEFAULT_PATH);
+  char *save = NULL;
+  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *candidate = xasprintf ("%s/%s", *dir ? dir : ".", name);
+      struct stat st;
+      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
+        {
+          *out = steal_pointer (&candidate);
+          return 0;
+        }
+    }
+  return husk_error (err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+/* Block until `start` opens the exec fifo, through the private procfs. */
+static int
+wait_exec_fifo (const struct husk_launch *l, int proc_fd, husk_err_t **err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "self/fd/%d", l->fifo_fd);
+  cleanup_close int fd = openat (proc_fd, path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return husk_error (err, errno, "open exec fifo");
+  if (write (fd, "0", 1) != 1)
+    return husk_error (err, errno, "write exec fifo");
+  return 0;
+}
+
+static int
+load_seccomp (const struct husk_launch *l, husk_err_t **err)
+{
+  if (l->seccomp == NULL)
+    return 0;
+  int listener = -1;
+  if (husk_seccomp_load (l->seccomp, &listener, err) < 0)
+    return -1;
+  if (listener >= 0)
+    {
+      int r = husk_sync_send (l->sync_fd, SYNC_SECCOMP, 0, NULL, listener, err);
+      close (listener);
+      if (r < 0 || husk_sync_expect (l->sync_fd, SYNC_SECCOMP_DONE, NULL, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* The state JSON the parent sent for the hooks that run in here. */
+static struct husk_sync_msg hooks_msg;
+
+static int
+init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
+{
+  const struct husk_spec *spec = l->spec;
+  const struct husk_process *proc = spec->process;
+  const struct husk_linux *lx = spec->linux_;
+
+  /* die with the runtime until setup is committed */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* in a new pid namespace the parent is invisible (0); a dead one then
+     shows as EOF on the sync socket */
+  pid_t ppid = getppid ();
+  if (ppid != l->parent_pid && ppid != 0)
+    return husk_error (err, 0, "runtime exited during setup");
+  if (close_inherited_fds (l, err) < 0)
+    return -1;
+  if (husk_ns_join (&l->ns, err) < 0)
+    return -1;
+  husk_ns_plan_close (&l->ns);
+  if (l->new_userns && wait_for_idmap (l, err) < 0)
+    return -1;
+  if (setsid () < 0)
+    return husk_error (err, errno, "setsid");
+  cleanup_close int proc_fd = open_private_procfs (err);
+  if (proc_fd < 0)
+    return -1;
+
+  struct husk_rootfs_ctx rc = {
+    .spec = spec,
+    .bundle = l->bundle,
+    .rootfs = l->rootfs,
+    .plans = l->mount_plans,
+    .propagation = l->rootfs_propagation,
+    .userns = l->new_userns || l->ns.join_fds[HUSK_NS_USER] >= 0,
+    .no_pivot = l->no_pivot,
+    .root_fd = -1,
+  };
+  if (husk_rootfs_prepare (&rc, err) < 0 || husk_rootfs_mount_all (&rc, err) < 0
+      || husk_rootfs_devices (&rc, err) < 0)
+    return -1;
+  cleanup_close int console = -1;
+  if (proc->terminal && (console = setup_console (l, rc.root_fd, err)) < 0)
+    return -1;
+  if (l->hooks_before_pivot)
+    {
+      /* prestart and createRuntime run in the runtime's namespaces (parent) */
+      if (husk_sync_send (l->sync_fd, SYNC_HOOKS, 0, NULL, -1, err) < 0
+          || husk_sync_recv (l->sync_fd, &hooks_msg, NULL, err) < 0)
+        return -1;
+      if (hooks_msg.type == SYNC_ERROR)
+        return husk_error (err, hooks_msg.errnum, "%s", hooks_msg.text);
+      if (husk_hooks_run (spec, HUSK_HOOK_CREATE_CONTAINER, hooks_msg.text, err) < 0)
+        return -1;
+    }
+  if (husk_rootfs_pivot (&rc, err) < 0 || husk_rootfs_finish (&rc, err) < 0)
+    return -1;
+  close (rc.root_fd);
+
+  if (setup_hostname (spec, err) < 0 || apply_sysctl (lx, proc_fd, err) < 0)
+    return -1;
+  if (husk_rlimits_apply (l->rlimits, l->n_rlimits, 0, err) < 0)
+    return -1;
+  if (apply_oom_score_adj (proc, proc_fd, err) < 0 || join_session_keyring (l, err) < 0)
+    return -1;
+  if (console >= 0 && attach_console (console, err) < 0)
+    return -1;
+  if (setup_cwd (proc, err) < 0 || find_executable (proc, exe, err) < 0)
+    return -1;
+  if (proc->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return husk_error (err, errno, "set no_new_privs");
+  /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before dropping it */
+  if (!proc->no_new_privileges && load_seccomp (l, err) < 0)
+    return -1;
+  if (setup_user (&proc->user, err) < 0)
+    return -1;
+  if (l->has_caps && husk_caps_apply (&l->caps, err) < 0)
+    return -1;
+
+  if (husk_sync_send (l->sync_fd, SYNC_READY, 0, NULL, -1, err) < 0)
+    return -1;
+  struct husk_sync_msg msg;
+  if (husk_sync_recv (l->sync_fd, &msg, NULL, err) < 0)
+    return -1;
+  /* committed: the container outlives the runtime from here on */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (msg.type != SYNC_START && wait_exec_fifo (l, proc_fd, err) < 0)
+    return -1;
+  if (husk_hooks_run (spec, HUSK_HOOK_START_CONTAINER, hooks_msg.text, err) < 0)
+    return -1;
+  if (proc->no_new_privileges && load_seccomp (l, err) < 0)
+    return -1;
+  return 0;
+}
+
+void
+husk_init_run (struct husk_launch *l)
+{
+  husk_err_t *err = NULL;
+  cleanup_free char *exe = NULL;
+  if (init_sequence (l, &exe, &err) < 0)
+    husk_sync_fail (l->sync_fd, err);
+  const struct husk_process *p = l->spec->process;
+  char **env = xmalloc0 ((p->n_env + 1) * sizeof (char *));
+  memcpy (env, p->env, p->n_env * sizeof (char *));
+  sigprocmask (SIG_SETMASK, &l->sigmask, NULL);
+  execve (exe, p->args, env);
+  husk_error (&err, errno, "exec `%s`", exe);
+  husk_sync_fail (l->sync_fd, err);
+}
