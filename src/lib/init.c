@@ -267,7 +267,7 @@ find_executable (const struct husk_process *p, char **out, husk_err_t **err)
           return 0;
         }
     }
-  return husk_error (err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+  return husk_error (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 /* Block until `start` opens the exec fifo, through the private procfs. */

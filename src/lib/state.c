@@ -185,7 +185,7 @@ husk_state_json (const struct husk_state *st, enum husk_status status, bool pret
   if (st->n_annotations)
     gen_annotations (g, st);
   yajl_gen_map_close (g);
-  return gen_finish (g, pretty);
+  return gen_finish (g, false);
 }
 
 /* state.json: the OCI fields plus what husk needs later. */
