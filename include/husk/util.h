@@ -71,4 +71,12 @@ int husk_parse_int (const char *s, int *out);
 
 bool husk_has_prefix (const char *s, const char *prefix);
 
+/* A DIR stream over the directory dirfd refers to, leaving dirfd itself
+   open (NULL and errno on failure). */
+DIR *husk_opendir_fd (int dirfd);
+
+/* The line at *cursor without its '\n', newly allocated, and *cursor moved
+   past it; NULL when the text is used up. */
+char *husk_next_line (const char **cursor);
+
 #endif

@@ -237,3 +237,27 @@ husk_has_prefix (const char *s, const char *prefix)
 {
   return strncmp (s, prefix, strlen (prefix)) == 0;
 }
+
+char *
+husk_next_line (const char **cursor)
+{
+  const char *line = *cursor;
+  if (line == NULL || *line == '\0')
+    return NULL;
+  const char *eol = strchr (line, '\n');
+  size_t len = eol ? (size_t)(eol - line) : strlen (line);
+  *cursor = eol ? eol + 1 : line + len;
+  return xstrndup (line, len);
+}
+
+DIR *
+husk_opendir_fd (int dirfd)
+{
+  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  DIR *d = fdopendir (fd);
+  if (d == NULL)
+    closep (&fd);
+  return d;
+}
