@@ -148,6 +148,7 @@ _build_pristine_rootfs() {
   flock "$lock"
   if [[ ! -d $PRISTINE_ROOTFS ]]; then
     tmp=$(mktemp -d "$HUSK_TEST_WORK/rootfs.XXXXXX")
+    chmod 755 "$tmp"
     mkdir -p "$tmp"/{bin,etc,proc,sys,dev,tmp,root,mnt}
     chmod 1777 "$tmp/tmp"
     cp "$bb" "$tmp/bin/busybox"
@@ -249,7 +250,7 @@ husk_bg() {
   BG_ERR=$(mktemp "$CASE_DIR/bg-err.XXXXXX")
   (exec "${HUSK_ARGV[@]}" "$@" >"$BG_OUT" 2>"$BG_ERR" </dev/null) &
   BG_PID=$!
-  track_pid "$BG_PID"
+  track_pid "$BG_PID" "${!#}"
 }
 
 # bg_wait [SECONDS]: wait for the husk_bg process; sets OUT, ERR and RC.
@@ -289,11 +290,17 @@ proc_start_time() {
   echo "${20}"
 }
 
-# track_pid PID: remember a process the test caused, to check and reap later.
+# track_pid PID [ID]: remember a process the test caused (belonging to
+# container ID, if given), to check in assert_no_leftovers and reap at the end.
 track_pid() {
   local st
   st=$(proc_start_time "$1") || return 0
-  echo "$1 $st" >>"$CASE_DIR/pids"
+  echo "$1 $st ${2:-}" >>"$CASE_DIR/pids"
+}
+
+# track_container ID: track the container's init process, read from `state`.
+track_container() {
+  track_pid "$(state_field "$1" .pid)" "$1"
 }
 
 # pid_alive PID: alive and not reused since it was tracked (zombies count as gone).
@@ -314,7 +321,7 @@ cgroup2_mount() {
 # assert_no_leftovers ID: no state dir, no mount under the bundle, no process
 # and no cgroup named after ID remain.
 assert_no_leftovers() {
-  local id=$1 bundle problems="" pid st cg mp self_pids
+  local id=$1 problems="" pid st owner cg mp self_pids
   [[ ! -e $HUSK_ROOT/$id ]] || problems+=$'\n'"  state dir $HUSK_ROOT/$id still exists"
   while read -r mp; do
     if [[ $mp == "$CASE_DIR"/bundle* ]]; then
@@ -322,7 +329,8 @@ assert_no_leftovers() {
     fi
   done < <(awk '{ print $5 }' /proc/self/mountinfo)
   if [[ -s $CASE_DIR/pids ]]; then
-    while read -r pid st; do
+    while read -r pid st owner; do
+      [[ -z $owner || $owner == "$id" ]] || continue
       if pid_alive "$pid"; then
         problems+=$'\n'"  process $pid ($(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")) still runs"
       fi
@@ -360,7 +368,7 @@ _cleanup_case() {
     done <"$CASE_DIR/ids"
   fi
   if [[ -s $CASE_DIR/pids ]]; then
-    while read -r pid st; do
+    while read -r pid st _; do
       pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
     done <"$CASE_DIR/pids"
   fi

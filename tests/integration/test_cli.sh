@@ -83,7 +83,7 @@ case_flag_spellings() {
   "${HUSK_ARGV[@]:0:${#HUSK_ARGV[@]}-2}" --root="$HUSK_ROOT" create --bundle="$BUNDLE" \
     --pid-file="$CASE_DIR/pid" "$id"
   pid=$(cat "$CASE_DIR/pid")
-  track_pid "$pid"
+  track_pid "$pid" "$id"
   assert_eq "$pid" "$(state_field "$id" .pid)" "pid-file written with --pid-file=F"
   assert_eq "$BUNDLE" "$(state_field "$id" .bundle)" "bundle given as --bundle=B"
   capture husk_cmd list --format=json
@@ -94,7 +94,7 @@ case_flag_spellings() {
 
   id=$(new_id)
   husk_cmd create -b "$BUNDLE" --pid-file "$CASE_DIR/pid2" "$id"
-  track_pid "$(cat "$CASE_DIR/pid2")"
+  track_pid "$(cat "$CASE_DIR/pid2")" "$id"
   assert_eq "$BUNDLE" "$(state_field "$id" .bundle)" "bundle given as -b B"
   husk_cmd delete --force "$id"
   assert_no_leftovers "$id"

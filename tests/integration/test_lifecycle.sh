@@ -17,7 +17,7 @@ case_full_lifecycle() {
 
   husk_cmd create --bundle "$BUNDLE" --pid-file "$pidfile" "$id"
   pid=$(state_field "$id" .pid)
-  track_pid "$pid"
+  track_pid "$pid" "$id"
   assert_eq created "$(state_field "$id" .status)" "status after create"
   assert_match "$pid" '^[1-9][0-9]*$' "pid in state"
   assert_eq "$pid" "$(cat "$pidfile")" "pid-file content"
@@ -49,7 +49,7 @@ case_created_process_waits() {
   id=$(new_id)
   husk_cmd create --bundle "$BUNDLE" "$id"
   pid=$(state_field "$id" .pid)
-  track_pid "$pid"
+  track_pid "$pid" "$id"
   sleep 0.5
   st=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$pid/stat")
   assert_match "$st" '^[SD]$' "scheduler state of the blocked process"
@@ -65,7 +65,7 @@ case_process_exit_means_stopped() {
   cfg_args true
   id=$(new_id)
   husk_cmd create --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   husk_cmd start "$id"
   wait_until 10 status_is "$id" stopped
   husk_cmd delete "$id"
@@ -84,7 +84,7 @@ start_signal_container() {
   local id=$1
   rm -f "$ROOTFS/tmp/sig" "$ROOTFS/tmp/ready"
   husk_cmd run --detach --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   wait_until 10 test -e "$ROOTFS/tmp/ready"
 }
 
@@ -122,7 +122,7 @@ case_kill_sigkill_forms() {
   for form in KILL SIGKILL 9; do
     id=$(new_id)
     husk_cmd run --detach --bundle "$BUNDLE" "$id"
-    track_pid "$(state_field "$id" .pid)"
+    track_container "$id"
     husk_cmd kill "$id" "$form"
     wait_until 10 status_is "$id" stopped
     husk_cmd delete "$id"
@@ -136,7 +136,7 @@ case_kill_all() {
   cfg_args sh -c 'sleep 1000 & sleep 1000'
   id=$(new_id)
   husk_cmd run --detach --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   husk_cmd kill --all "$id" KILL
   wait_until 10 status_is "$id" stopped
   husk_cmd delete "$id"
@@ -149,7 +149,7 @@ case_kill_bad_signal() {
   cfg_args sleep 1000
   id=$(new_id)
   husk_cmd run --detach --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   capture husk_cmd kill "$id" NOSUCHSIG
   assert_ne 0 "$RC" "exit code of kill with an unknown signal"
   assert_contains "$ERR" NOSUCHSIG "error names the signal"
@@ -176,7 +176,7 @@ case_start_twice() {
   cfg_args sleep 1000
   id=$(new_id)
   husk_cmd create --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   husk_cmd start "$id"
   capture husk_cmd start "$id"
   assert_ne 0 "$RC" "exit code of start on a running container"
@@ -203,7 +203,7 @@ case_create_existing_id() {
   cfg_args sleep 1000
   id=$(new_id)
   husk_cmd create --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   assert_fails_with "container \"$id\" already exists" husk_cmd create --bundle "$BUNDLE" "$id"
   assert_eq created "$(state_field "$id" .status)" "the first container is untouched"
   husk_cmd delete --force "$id"
@@ -216,7 +216,7 @@ case_delete_running_needs_force() {
   cfg_args sleep 1000
   id=$(new_id)
   husk_cmd run --detach --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   capture husk_cmd delete "$id"
   assert_ne 0 "$RC" "exit code of delete on a running container"
   assert_eq running "$(state_field "$id" .status)" "still running after refused delete"
@@ -230,7 +230,7 @@ case_delete_short_force() {
   cfg_args sleep 1000
   id=$(new_id)
   husk_cmd run --detach --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   husk_cmd delete -f "$id"
   assert_no_leftovers "$id"
 }
@@ -242,7 +242,7 @@ case_delete_created() {
   cfg_args sleep 1000
   id=$(new_id)
   husk_cmd create --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   husk_cmd delete "$id"
   assert_no_leftovers "$id"
 }
@@ -265,7 +265,7 @@ case_create_returns() {
   id=$(new_id)
   husk_cmd create --bundle "$BUNDLE" --pid-file "$CASE_DIR/pid" "$id"
   pid=$(cat "$CASE_DIR/pid")
-  track_pid "$pid"
+  track_pid "$pid" "$id"
   pid_alive "$pid" || fail "container process $pid gone after create returned"
   husk_cmd start "$id"
   assert_eq sleep "$(cat "/proc/$pid/comm")" "process after start"

@@ -37,7 +37,7 @@ case_killed_by_signal() {
   id=$(new_id)
   husk_bg run --bundle "$BUNDLE" "$id"
   wait_until 10 status_is "$id" running
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   husk_cmd kill "$id" KILL
   bg_wait
   assert_eq 137 "$RC" "exit code of run after SIGKILL"
@@ -54,7 +54,7 @@ case_term_without_pidns() {
   id=$(new_id)
   husk_bg run --bundle "$BUNDLE" "$id"
   wait_until 10 status_is "$id" running
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   husk_cmd kill "$id" TERM
   bg_wait
   assert_eq 143 "$RC" "exit code of run after SIGTERM"
@@ -70,7 +70,7 @@ case_signal_forwarded() {
   id=$(new_id)
   husk_bg run --bundle "$BUNDLE" "$id"
   wait_until 10 test -e "$ROOTFS/tmp/ready"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   kill -TERM "$BG_PID"
   bg_wait
   assert_eq 7 "$RC" "exit code after forwarded SIGTERM"
@@ -85,7 +85,7 @@ case_detach() {
   assert_exit 0 husk_cmd run --detach --bundle "$BUNDLE" "$id"
   assert_eq running "$(state_field "$id" .status)" "status after run --detach"
   pid=$(state_field "$id" .pid)
-  track_pid "$pid"
+  track_pid "$pid" "$id"
   assert_eq sleep "$(cat "/proc/$pid/comm")" "detached process"
   husk_cmd kill "$id" KILL
   wait_until 10 status_is "$id" stopped
@@ -99,7 +99,7 @@ case_detach_short_flag() {
   cfg_args sleep 1000
   id=$(new_id)
   assert_exit 0 husk_cmd run -d --bundle "$BUNDLE" "$id"
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   assert_eq running "$(state_field "$id" .status)"
   husk_cmd delete --force "$id"
   assert_no_leftovers "$id"

@@ -15,7 +15,7 @@ case_state_fields() {
   id=$(new_id)
   husk_cmd create --bundle "$BUNDLE" "$id"
   json=$(state_json "$id")
-  track_pid "$(jq -r .pid <<<"$json")"
+  track_pid "$(jq -r .pid <<<"$json")" "$id"
   jq_check "$json" '.ociVersion | type == "string" and startswith("1.")' ociVersion
   jq_check "$json" ".id == \"$id\"" id
   jq_check "$json" '.pid | type == "number" and . > 0' pid
@@ -38,7 +38,7 @@ case_state_bundle_absolute() {
   cfg_args sleep 1000
   id=$(new_id)
   (cd "$CASE_DIR" && husk_cmd create --bundle "$(basename "$BUNDLE")" "$id")
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   assert_eq "$BUNDLE" "$(state_field "$id" .bundle)" "bundle"
   assert_eq "$ROOTFS" "$(state_field "$id" .rootfs)" "rootfs"
   husk_cmd delete --force "$id"
@@ -52,7 +52,7 @@ case_default_bundle_is_cwd() {
   cfg_args sleep 1000
   id=$(new_id)
   (cd "$BUNDLE" && husk_cmd create "$id")
-  track_pid "$(state_field "$id" .pid)"
+  track_container "$id"
   assert_eq "$BUNDLE" "$(state_field "$id" .bundle)" "bundle"
   husk_cmd delete --force "$id"
   assert_no_leftovers "$id"
@@ -77,9 +77,9 @@ case_list_formats() {
   a=$(new_id)
   b=$(new_id)
   husk_cmd create --bundle "$BUNDLE" "$a"
-  track_pid "$(state_field "$a" .pid)"
+  track_container "$a"
   husk_cmd run --detach --bundle "$BUNDLE" "$b"
-  track_pid "$(state_field "$b" .pid)"
+  track_container "$b"
 
   capture husk_cmd list -q
   assert_eq "$(printf '%s\n' "$a" "$b" | sort)" "$(sort <<<"$OUT")" "list -q"
