@@ -140,24 +140,14 @@ make_rootfs() {
 }
 
 _build_pristine_rootfs() {
-  local bb=/bin/busybox tmp applet
-  [[ -x $bb ]] || skip "needs busybox-static (/bin/busybox)"
-  file -L "$bb" | grep -q 'statically linked' || skip "$bb is not statically linked"
+  local tmp lock
   mkdir -p "$HUSK_TEST_WORK"
   exec {lock}>"$HUSK_TEST_WORK/.rootfs.lock"
   flock "$lock"
   if [[ ! -d $PRISTINE_ROOTFS ]]; then
-    tmp=$(mktemp -d "$HUSK_TEST_WORK/rootfs.XXXXXX")
-    chmod 755 "$tmp"
-    mkdir -p "$tmp"/{bin,etc,proc,sys,dev,tmp,root,mnt}
-    chmod 1777 "$tmp/tmp"
-    cp "$bb" "$tmp/bin/busybox"
-    for applet in $("$bb" --list); do
-      [[ $applet == busybox ]] || ln -s busybox "$tmp/bin/$applet"
-    done
-    printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/:/bin/false' \
-      >"$tmp/etc/passwd"
-    printf '%s\n' 'root:x:0:' 'tty:x:5:' 'nogroup:x:65534:' >"$tmp/etc/group"
+    tmp=$HUSK_TEST_WORK/rootfs.tmp.$$
+    rm -rf "$tmp"
+    "$LIB_DIR/../make-rootfs.sh" "$tmp" || skip "cannot build a busybox-static rootfs"
     mv "$tmp" "$PRISTINE_ROOTFS"
   fi
   exec {lock}>&-
