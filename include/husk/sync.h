@@ -20,7 +20,8 @@ enum husk_sync_type
   SYNC_HOOKS,         /* child → parent: run prestart + createRuntime now */
   SYNC_HOOKS_DONE,    /* parent → child */
   SYNC_READY,         /* child → parent: setup done, waiting for start */
-  SYNC_COMMIT,        /* parent → child (create): state written, wait for start */
+  SYNC_COMMIT,        /* parent → child (create): state written, wait for start;
+                         child → parent: acknowledged, no longer dies with the parent */
   SYNC_START,         /* parent → child (run): state written, go without the fifo */
   SYNC_WARNING,       /* child → parent: a warning line for the log */
 };

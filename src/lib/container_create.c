@@ -113,6 +113,23 @@ load_bundle (struct creation *c, const struct husk_create_opts *o, husk_err_t **
   return 0;
 }
 
+/* systemd socket activation, as runc: fds 3.. of LISTEN_FDS (meant for us,
+   LISTEN_PID) go to the process, before the --preserve-fds ones. */
+static int
+listen_fds (struct husk_process *p)
+{
+  const char *fds = getenv ("LISTEN_FDS"), *pid = getenv ("LISTEN_PID");
+  int n, want;
+  if (fds == NULL || husk_parse_int (fds, &n) < 0 || n <= 0)
+    return 0;
+  if (pid && (husk_parse_int (pid, &want) < 0 || want != getpid ()))
+    return 0;
+  p->env = xrealloc (p->env, (p->n_env + 2) * sizeof (char *));
+  p->env[p->n_env++] = xasprintf ("LISTEN_FDS=%d", n);
+  p->env[p->n_env] = NULL;
+  return n;
+}
+
 static int
 resolve_launch (struct creation *c, const struct husk_context *ctx,
                 const struct husk_create_opts *o, husk_err_t **err)
@@ -125,7 +142,7 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
   l->rootfs = c->state.rootfs;
   l->no_pivot = o->no_pivot;
   l->no_new_keyring = o->no_new_keyring;
-  l->preserve_fds = o->preserve_fds;
+  l->preserve_fds = listen_fds (spec->process) + o->preserve_fds;
   l->parent_pid = getpid ();
 
   if (husk_ns_plan_build (spec, &l->ns, err) < 0)
@@ -378,7 +395,8 @@ create (struct creation *c, const struct husk_context *ctx, const struct husk_cr
   c->state.n_annotations = 0;
   if (!run)
     {
-      if (husk_sync_send (c->sync_fd, SYNC_COMMIT, 0, NULL, -1, err) < 0)
+      if (husk_sync_send (c->sync_fd, SYNC_COMMIT, 0, NULL, -1, err) < 0
+          || husk_sync_expect (c->sync_fd, SYNC_COMMIT, NULL, err) < 0)
         return -1;
       c->committed = true;
     }
@@ -428,6 +446,9 @@ husk_container_run (const struct husk_context *ctx, const struct husk_create_opt
   int r = create (&c, ctx, o, true, err);
   if (r == 0)
     r = start_now (&c, err);
+  /* other commands (state, kill) must not wait for us while we wait */
+  if (r == 0)
+    closep (&c.dir_fd);
   if (r == 0 && !o->detach)
     {
       if (c.console_master >= 0)

@@ -388,8 +388,11 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
   struct husk_sync_msg msg;
   if (husk_sync_recv (l->sync_fd, &msg, NULL, err) < 0)
     return -1;
-  /* committed: the container outlives the runtime from here on */
+  /* committed: the container outlives the runtime from here on; create
+     waits for this ack, or its exit could still kill us */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (msg.type == SYNC_COMMIT && husk_sync_send (l->sync_fd, SYNC_COMMIT, 0, NULL, -1, err) < 0)
+    return -1;
   if (msg.type != SYNC_START && wait_exec_fifo (l, proc_fd, err) < 0)
     return -1;
   if (husk_hooks_run (spec, HUSK_HOOK_START_CONTAINER, hooks_msg.text, err) < 0)
