@@ -68,14 +68,20 @@ print_help (FILE *out)
 }
 
 static int
-fail (husk_err_t *err)
+fail_with (husk_err_t *err, int code)
 {
   cleanup_free char *text = husk_error_text (err);
   if (!husk_log_is_stderr ())
     husk_log_error ("%s", text);
   fprintf (stderr, "husk: %s\n", text);
   husk_err_free (err);
-  return 1;
+  return code;
+}
+
+static int
+fail (husk_err_t *err)
+{
+  return fail_with (err, 1);
 }
 
 static int
@@ -167,6 +173,6 @@ main (int argc, char **argv)
   int code = c->run (&ctx, cargc, cargv, &err);
   fflush (stdout);
   if (code < 0)
-    return fail (err);
+    return fail_with (err, c->failure_exit ? c->failure_exit : 1);
   return code;
 }

@@ -16,6 +16,7 @@ struct husk_command
   const char *usage; /* arguments after "husk NAME" */
   /* argv[0] is the command name.  Returns the exit code, or -1 with *err set. */
   int (*run) (const struct husk_context *ctx, int argc, char **argv, husk_err_t **err);
+  int failure_exit; /* exit code when run fails; 0 means 1 (runc: exec fails with 255) */
 };
 
 extern const struct husk_command cmd_create, cmd_start, cmd_run, cmd_state, cmd_kill, cmd_delete,
