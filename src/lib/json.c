@@ -206,7 +206,7 @@ int
 husk_json_int (yajl_val v, const struct husk_jpath *p, int64_t min, int64_t max, int64_t *out,
                husk_err_t **err)
 {
-  bool negative;
+  bool negative = false;
   uint64_t magnitude;
   int r = integer_parts (v, p, &negative, &magnitude, err);
   if (r < 0)
@@ -235,7 +235,7 @@ int
 husk_json_uint (yajl_val v, const struct husk_jpath *p, uint64_t max, uint64_t *out,
                 husk_err_t **err)
 {
-  bool negative;
+  bool negative = false;
   uint64_t magnitude;
   int r = integer_parts (v, p, &negative, &magnitude, err);
   if (r < 0)
