@@ -189,16 +189,18 @@ struct husk_cgroup_config
 
 /* ---- lifecycle (cgroup.c) ---- */
 
-/* Check that every controller cfg needs is offered, then create rel_path
-   (and missing parents; parents we create get every controller they are
-   offered in cgroup.subtree_control, existing ones only the needed ones they
-   lack), apply the resources, attach the device filter, and return an
-   O_DIRECTORY|O_CLOEXEC fd of the cgroup for clone3's CLONE_INTO_CGROUP.
-   An existing cgroup is reused unless it is frozen or has processes (error).
-   A missing controller is an error naming it, e.g.
+/* Check that the hierarchy has every controller cfg needs, then enable the
+   needed ones where missing in the existing ancestors, from the root down
+   (as runc does), create rel_path and its missing parents (parents husk
+   creates pass on every controller they are offered), apply the resources,
+   attach the device filter, and return an O_DIRECTORY|O_CLOEXEC fd of the
+   cgroup for clone3's CLONE_INTO_CGROUP.  An existing cgroup is reused unless
+   it is frozen or has processes (error).  A controller the hierarchy lacks is
+   an error naming it, e.g.
    "linux.resources.memory: the cgroup v2 hierarchy has no memory controller",
-   found before anything is created.  On failure nothing it created remains.
-   cfg may be NULL (no resources, default device filter). */
+   found before anything is created or written.  On failure the cgroups it
+   created are removed (controllers it enabled in existing ancestors stay, as
+   with runc).  cfg may be NULL (no resources, default device filter). */
 int husk_cgroup_create (const char *rel_path, const struct husk_cgroup_config *cfg, int *dirfd_out,
                         husk_err_t **err);
 
@@ -209,10 +211,12 @@ int husk_cgroup_open (const char *rel_path, int *dirfd_out, husk_err_t **err);
 int husk_cgroup_enter (const char *rel_path, pid_t pid, husk_err_t **err);
 
 /* Apply resources to a live cgroup (update).  cfg->resources NULL: nothing.
-   The device filter is replaced only when cfg->resources has devices rules;
-   the new program is attached before the old one goes (BPF_F_REPLACE where
-   possible), so there is never a moment without one.  Honours
-   memory.checkBeforeUpdate (a limit at or below memory.current is refused). */
+   A controller needed for the first time is enabled down the ancestors
+   first (as at create).  The device filter is replaced only when
+   cfg->resources has devices rules; the new program is attached before the
+   old one goes (BPF_F_REPLACE where possible), so there is never a moment
+   without one.  Honours memory.checkBeforeUpdate (a limit at or below
+   memory.current is refused). */
 int husk_cgroup_update (const char *rel_path, const struct husk_cgroup_config *cfg,
                         husk_err_t **err);
 

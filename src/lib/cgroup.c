@@ -421,18 +421,16 @@ created_undo (struct created *c)
     close (c->mountfd);
 }
 
-/* Controllers the writes need that `avail` (a cgroup.controllers text) lacks:
-   an error naming the first, worded by whether the hierarchy has it at all. */
+/* A controller the writes need that the hierarchy lacks altogether: an
+   error naming the config section ("linux.resources.memory") and it. */
 static int
-check_controllers (const struct husk_cgroup_writes *w, const char *avail, const char *root_avail,
-                   const char *anc, husk_err_t **err)
+check_controllers (const struct husk_cgroup_writes *w, const char *root_avail, husk_err_t **err)
 {
   for (size_t i = 0; i < w->n; i++)
     {
       const char *c = w->v[i].controller;
-      if (strcmp (c, "cgroup") == 0 || list_has (avail, c))
+      if (strcmp (c, "cgroup") == 0 || list_has (root_avail, c))
         continue;
-      /* Name the section ("linux.resources.memory") rather than the leaf field. */
       cleanup_free char *section = xstrdup (w->v[i].field);
       if (husk_has_prefix (section, "linux.resources."))
         {
@@ -443,14 +441,26 @@ check_controllers (const struct husk_cgroup_writes *w, const char *avail, const 
           if (br)
             *br = '\0';
         }
-      if (!list_has (root_avail, c))
-        return husk_error (err, 0, "%s: the cgroup v2 hierarchy has no %s controller", section, c);
-      return husk_error (err, 0,
-                         "%s: the %s controller is not delegated to cgroup `/%s` (missing from "
-                         "its cgroup.controllers)",
-                         section, c, anc);
+      return husk_error (err, 0, "%s: the cgroup v2 hierarchy has no %s controller", section, c);
     }
   return 0;
+}
+
+/* The distinct controllers the writes need (core "cgroup" files need none). */
+static size_t
+needed_controllers (const struct husk_cgroup_writes *w, const char **needed, size_t max)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < w->n; i++)
+    {
+      const char *c = w->v[i].controller;
+      bool dup = strcmp (c, "cgroup") == 0;
+      for (size_t k = 0; k < n && !dup; k++)
+        dup = strcmp (needed[k], c) == 0;
+      if (!dup && n < max)
+        needed[n++] = c;
+    }
+  return n;
 }
 
 static int
@@ -492,6 +502,22 @@ enable_all_offered (int mountfd, const char *path, husk_err_t **err)
        c = strtok_r (NULL, " \n", &save))
     names[n++] = c;
   return enable_controllers (mountfd, path, names, n, err);
+}
+
+/* Enable the needed controllers, where they are not yet, in the existing
+   cgroups from the root down to depth `last` (a prefix of parts), as runc
+   does: each then offers them to the next. */
+static int
+enable_down (int mountfd, const struct path_parts *parts, size_t last, const char *const *needed,
+             size_t n, husk_err_t **err)
+{
+  for (size_t d = 0; n > 0 && d <= last; d++)
+    {
+      cleanup_free char *p = prefix_path (parts, d);
+      if (enable_controllers (mountfd, p, needed, n, err) < 0)
+        return -1;
+    }
+  return 0;
 }
 
 static int
@@ -545,15 +571,10 @@ husk_cgroup_create (const char *rel_path, const struct husk_cgroup_config *cfg, 
         return husk_error (err, ENOTDIR, "cgroup `/%s`", p);
     }
 
-  /* Everything the config needs must come through the deepest existing
-     ancestor, checked before anything is made. */
-  size_t anc_depth = depth < parts.n ? depth : parts.n - 1;
-  cleanup_free char *anc = prefix_path (&parts, anc_depth);
-  cleanup_free char *anc_file = xasprintf ("%s%scgroup.controllers", anc, *anc ? "/" : "");
-  cleanup_free char *avail = NULL, *root_avail = NULL;
-  if (husk_read_file_at (made.mountfd, anc_file, &avail, NULL, err) < 0
-      || husk_read_file_at (made.mountfd, "cgroup.controllers", &root_avail, NULL, err) < 0
-      || check_controllers (&w, avail, root_avail, anc, err) < 0)
+  /* A controller the hierarchy lacks is refused before anything is made. */
+  cleanup_free char *root_avail = NULL;
+  if (husk_read_file_at (made.mountfd, "cgroup.controllers", &root_avail, NULL, err) < 0
+      || check_controllers (&w, root_avail, err) < 0)
     return -1;
   if (depth == parts.n)
     {
@@ -564,19 +585,12 @@ husk_cgroup_create (const char *rel_path, const struct husk_cgroup_config *cfg, 
         return -1;
     }
 
-  /* The ancestor we did not make gets only what the config needs. */
+  /* Existing ancestors get only what the config needs; those we make get
+     all they are offered. */
   const char *needed[32];
-  size_t n_needed = 0;
-  for (size_t i = 0; i < w.n; i++)
-    {
-      const char *c = w.v[i].controller;
-      bool dup = strcmp (c, "cgroup") == 0;
-      for (size_t k = 0; k < n_needed && !dup; k++)
-        dup = strcmp (needed[k], c) == 0;
-      if (!dup && n_needed < ARRAY_SIZE (needed))
-        needed[n_needed++] = c;
-    }
-  if (n_needed > 0 && enable_controllers (made.mountfd, anc, needed, n_needed, err) < 0)
+  size_t n_needed = needed_controllers (&w, needed, ARRAY_SIZE (needed));
+  size_t last_existing = depth < parts.n ? depth : parts.n - 1;
+  if (enable_down (made.mountfd, &parts, last_existing, needed, n_needed, err) < 0)
     return -1;
 
   for (size_t d = depth; d < parts.n; d++)
@@ -656,15 +670,18 @@ husk_cgroup_update (const char *rel_path, const struct husk_cgroup_config *cfg, 
   cleanup_close int fd = open_cgroup (rel_path, NULL, err);
   if (fd < 0)
     return -1;
-  cleanup_free char *avail = NULL, *root_avail = NULL;
-  if (husk_read_file_at (fd, "cgroup.controllers", &avail, NULL, err) < 0)
-    return -1;
-  int mfd = open (cached_mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int r = mfd < 0 ? husk_error (err, errno, "open `%s`", cached_mountpoint)
-                  : husk_read_file_at (mfd, "cgroup.controllers", &root_avail, NULL, err);
-  if (mfd >= 0)
-    close (mfd);
-  if (r < 0 || check_controllers (&w, avail, root_avail, rel_path, err) < 0
+  __attribute__ ((cleanup (path_parts_free))) struct path_parts parts = { 0 };
+  split_rel (rel_path, &parts);
+  cleanup_close int mfd = open (cached_mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (mfd < 0)
+    return husk_error (err, errno, "open the cgroup2 mount `%s`", cached_mountpoint);
+  /* A controller needed now for the first time is enabled on the way down. */
+  cleanup_free char *root_avail = NULL;
+  const char *needed[32];
+  size_t n_needed = needed_controllers (&w, needed, ARRAY_SIZE (needed));
+  if (husk_read_file_at (mfd, "cgroup.controllers", &root_avail, NULL, err) < 0
+      || check_controllers (&w, root_avail, err) < 0
+      || enable_down (mfd, &parts, parts.n - 1, needed, n_needed, err) < 0
       || check_memory_usage (fd, cfg->resources, err) < 0 || apply_writes (fd, &w, err) < 0)
     return -1;
   if (cfg->resources->n_devices > 0 && !cfg->no_device_filter
