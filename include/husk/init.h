@@ -10,6 +10,7 @@
 #include "husk/caps.h"
 #include "husk/mount_opts.h"
 #include "husk/namespaces.h"
+#include "husk/proc_settings.h"
 #include "husk/rlimits.h"
 #include "husk/seccomp.h"
 #include "husk/spec.h"
@@ -33,6 +34,7 @@ struct husk_launch
   struct husk_cap_sets caps;
   struct husk_rlimit_setting *rlimits;
   size_t n_rlimits;
+  struct husk_proc_settings settings; /* scheduler, ioPriority, personality, ... */
   struct husk_seccomp_prog *seccomp;
   bool hooks_before_pivot; /* prestart/createRuntime/createContainer configured */
 

@@ -168,6 +168,8 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
   if (husk_rlimits_resolve (p->rlimits, p->n_rlimits, &l->rlimits, err) < 0)
     return -1;
   l->n_rlimits = p->n_rlimits;
+  if (husk_proc_settings_resolve (p, lx, "config.json: process", &l->settings, err) < 0)
+    return -1;
   if (lx && lx->seccomp)
     {
       cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", ctx->root);
@@ -335,6 +337,11 @@ serve_init (struct creation *c, husk_err_t **err)
             break;
           }
         case SYNC_READY:
+          /* execCPUAffinity.final: the init is in its cgroup and stays put until exec */
+          if (c->launch.settings.affinity.has_final
+              && husk_cpu_affinity_apply (c->pid, &c->launch.settings.affinity.final, "final", err)
+                     < 0)
+            return -1;
           return 0;
         default:
           return husk_error (err, 0, "sync: unexpected message %u", msg.type);

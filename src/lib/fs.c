@@ -16,7 +16,7 @@ static int
 openat2_in_root (int root_fd, const char *path, int flags, bool no_symlinks)
 {
   struct open_how how = {
-    .flags = (uint64_t) flags | O_CLOEXEC,
+    .flags = (uint64_t)flags | O_CLOEXEC,
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0),
   };
   if (flags & O_CREAT)
@@ -27,7 +27,7 @@ openat2_in_root (int root_fd, const char *path, int flags, bool no_symlinks)
     path = ".";
   int fd;
   do
-    fd = (int) syscall (SYS_openat2, root_fd, path, &how, sizeof how);
+    fd = (int)syscall (SYS_openat2, root_fd, path, &how, sizeof how);
   while (fd < 0 && errno == EAGAIN);
   return fd;
 }
@@ -52,8 +52,7 @@ create_component (int parent_fd, const char *name, bool last, enum husk_mkpath_k
 {
   if (last && kind == HUSK_MKPATH_FILE)
     {
-      int fd = openat (parent_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-                       mode);
+      int fd = openat (parent_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
       if (fd < 0)
         return errno == EEXIST ? 0 : -1;
       close (fd);

@@ -21,7 +21,7 @@ husk_hooks_any (const struct husk_spec *spec, enum husk_hook_kind kind)
 static int
 wait_hook (pid_t pid, int pidfd, const struct husk_hook *h, husk_err_t **err)
 {
-  int timeout_ms = h->timeout.set ? (int) (h->timeout.value * 1000) : -1;
+  int timeout_ms = h->timeout.set ? (int)(h->timeout.value * 1000) : -1;
   struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
   int r;
   do
@@ -32,7 +32,7 @@ wait_hook (pid_t pid, int pidfd, const struct husk_hook *h, husk_err_t **err)
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
       return husk_error (err, ETIMEDOUT, "hook `%s` timed out after %llds", h->path,
-                         (long long) h->timeout.value);
+                         (long long)h->timeout.value);
     }
   int code = husk_wait_exit_code (pid);
   if (code != 0)

@@ -48,10 +48,10 @@ close_inherited_fds (const struct husk_launch *l, husk_err_t **err)
         keep[j] = keep[j - 1];
         keep[j - 1] = t;
       }
-  unsigned lo = 3 + (unsigned) l->preserve_fds;
+  unsigned lo = 3 + (unsigned)l->preserve_fds;
   for (size_t i = 0; i <= n; i++)
     {
-      unsigned hi = i < n ? (unsigned) keep[i] : ~0U;
+      unsigned hi = i < n ? (unsigned)keep[i] : ~0U;
       if (hi < lo)
         continue;
       if (hi > lo && syscall (SYS_close_range, lo, hi - 1, 0) < 0)
@@ -81,13 +81,13 @@ wait_for_idmap (const struct husk_launch *l, husk_err_t **err)
 static int
 open_private_procfs (husk_err_t **err)
 {
-  cleanup_close int fs = (int) syscall (SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+  cleanup_close int fs = (int)syscall (SYS_fsopen, "proc", FSOPEN_CLOEXEC);
   if (fs < 0)
     return husk_error (err, errno, "fsopen proc");
   if (syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return husk_error (err, errno, "create private procfs");
-  int mnt = (int) syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC,
-                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  int mnt = (int)syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   if (mnt < 0)
     return husk_error (err, errno, "mount private procfs");
   return mnt;
@@ -186,7 +186,7 @@ apply_oom_score_adj (const struct husk_process *p, int proc_fd, husk_err_t **err
   if (!p->oom_score_adj.set)
     return 0;
   char buf[32];
-  snprintf (buf, sizeof buf, "%lld", (long long) p->oom_score_adj.value);
+  snprintf (buf, sizeof buf, "%lld", (long long)p->oom_score_adj.value);
   return proc_write (proc_fd, "self/oom_score_adj", buf, err);
 }
 
@@ -220,7 +220,7 @@ setup_user (const struct husk_user *u, husk_err_t **err)
 {
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return husk_error (err, errno, "keep capabilities across setuid");
-  if (setgroups (u->n_additional_gids, (const gid_t *) u->additional_gids) < 0 && errno != EPERM)
+  if (setgroups (u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 && errno != EPERM)
     return husk_error (err, errno, "setgroups");
   if (setresgid (u->gid, u->gid, u->gid) < 0)
     return husk_error (err, errno, "setgid %u", u->gid);
@@ -321,6 +321,10 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
     return husk_error (err, 0, "runtime exited during setup");
   if (close_inherited_fds (l, err) < 0)
     return -1;
+  /* execCPUAffinity.initial: until the parent sets the final one after setup */
+  if (l->settings.affinity.has_initial
+      && husk_cpu_affinity_apply (0, &l->settings.affinity.initial, "initial", err) < 0)
+    return -1;
   if (husk_ns_join (&l->ns, err) < 0)
     return -1;
   husk_ns_plan_close (&l->ns);
@@ -372,6 +376,8 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
   if (console >= 0 && attach_console (console, err) < 0)
     return -1;
   if (setup_cwd (proc, err) < 0 || find_executable (proc, exe, err) < 0)
+    return -1;
+  if (husk_proc_settings_apply (&l->settings, err) < 0)
     return -1;
   if (proc->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return husk_error (err, errno, "set no_new_privs");

@@ -24,7 +24,7 @@ husk_ns_plan_build (const struct husk_spec *spec, struct husk_ns_plan *plan, hus
       const struct husk_ns_info *info = &husk_ns_table[ns->type];
       if (ns->path == NULL)
         {
-          plan->clone_flags |= (uint64_t) info->clone_flag;
+          plan->clone_flags |= (uint64_t)info->clone_flag;
           continue;
         }
       int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
@@ -58,7 +58,7 @@ husk_ns_plan_close (struct husk_ns_plan *plan)
 
 /* The user namespace first: it decides what the others may do. */
 static const enum husk_ns_kind join_order[] = {
-  HUSK_NS_USER, HUSK_NS_IPC, HUSK_NS_UTS, HUSK_NS_NETWORK,
+  HUSK_NS_USER, HUSK_NS_IPC,  HUSK_NS_UTS,    HUSK_NS_NETWORK,
   HUSK_NS_PID,  HUSK_NS_TIME, HUSK_NS_CGROUP, HUSK_NS_MOUNT,
 };
 
@@ -77,8 +77,7 @@ husk_ns_join (const struct husk_ns_plan *plan, husk_err_t **err)
 }
 
 static int
-write_map (pid_t pid, const char *file, const struct husk_id_mapping *m, size_t n,
-           husk_err_t **err)
+write_map (pid_t pid, const char *file, const struct husk_id_mapping *m, size_t n, husk_err_t **err)
 {
   if (n == 0)
     return 0;
@@ -88,7 +87,7 @@ write_map (pid_t pid, const char *file, const struct husk_id_mapping *m, size_t 
     {
       int w = snprintf (buf + used, sizeof buf - used, "%u %u %u\n", m[i].container_id,
                         m[i].host_id, m[i].size);
-      if (w < 0 || (size_t) w >= sizeof buf - used)
+      if (w < 0 || (size_t)w >= sizeof buf - used)
         return husk_error (err, E2BIG, "%s: too many mappings", file);
       used += w;
     }
@@ -112,10 +111,10 @@ husk_ns_write_time_offsets (pid_t pid, const struct husk_time_offsets *off, husk
   size_t used = 0;
   if (off->has_monotonic)
     used += snprintf (buf + used, sizeof buf - used, "monotonic %lld %u\n",
-                      (long long) off->monotonic_secs, off->monotonic_nanosecs);
+                      (long long)off->monotonic_secs, off->monotonic_nanosecs);
   if (off->has_boottime)
     used += snprintf (buf + used, sizeof buf - used, "boottime %lld %u\n",
-                      (long long) off->boottime_secs, off->boottime_nanosecs);
+                      (long long)off->boottime_secs, off->boottime_nanosecs);
   if (used == 0)
     return 0;
   char path[64];

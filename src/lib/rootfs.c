@@ -18,20 +18,20 @@
 static int
 sys_open_tree (int dfd, const char *path, unsigned flags)
 {
-  return (int) syscall (SYS_open_tree, dfd, path, flags);
+  return (int)syscall (SYS_open_tree, dfd, path, flags);
 }
 
 static int
 sys_move_mount (int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags)
 {
-  return (int) syscall (SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+  return (int)syscall (SYS_move_mount, from_dfd, from, to_dfd, to, flags);
 }
 
 static int
 sys_mount_setattr (int dfd, const char *path, unsigned flags, uint64_t set, uint64_t clr)
 {
   struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
-  return (int) syscall (SYS_mount_setattr, dfd, path, flags, &attr, sizeof attr);
+  return (int)syscall (SYS_mount_setattr, dfd, path, flags, &attr, sizeof attr);
 }
 
 int
@@ -86,7 +86,7 @@ mount_fs (const struct husk_rootfs_ctx *c, const struct husk_mount *m,
   char fdp[HUSK_FD_PATH_MAX];
   const char *type = strcmp (m->type, "cgroup") == 0 ? "cgroup2" : m->type;
   const char *src = m->source ? m->source : type;
-  unsigned long flags = p->flags & ~(unsigned long) (MS_BIND | MS_REC);
+  unsigned long flags = p->flags & ~(unsigned long)(MS_BIND | MS_REC);
   if (mount (src, husk_fd_path (dst_fd, fdp), type, flags, p->data) < 0)
     return husk_error (err, errno, "mount %s on `%s`", type, m->destination);
   /* the fd still names the directory below the new mount: look again */
@@ -110,7 +110,8 @@ mount_one (const struct husk_rootfs_ctx *c, size_t i, husk_err_t **err)
         kind = HUSK_MKPATH_FILE;
     }
   bool real_dir = must_be_real_dir (m->type);
-  cleanup_close int dst = husk_mkpath_in_root (c->root_fd, m->destination, kind, 0755, real_dir, err);
+  cleanup_close int dst
+      = husk_mkpath_in_root (c->root_fd, m->destination, kind, 0755, real_dir, err);
   if (dst < 0)
     return husk_error_prefix (err, "mounts[%zu].destination", i);
   struct stat st;
@@ -155,17 +156,16 @@ struct default_device
 };
 
 static const struct default_device default_devices[] = {
-  { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
-  { "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+  { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+  { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
 static const struct
 {
   const char *target, *link;
 } dev_symlinks[] = {
-  { "/proc/self/fd", "fd" },        { "/proc/self/fd/0", "stdin" },
-  { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
-  { "pts/ptmx", "ptmx" },
+  { "/proc/self/fd", "fd" },       { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+  { "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
 };
 
 /* Create one device node at path (or bind the host's in a user namespace). */
@@ -178,7 +178,8 @@ make_device (const struct husk_rootfs_ctx *c, const char *path, mode_t type, uns
   const char *name = slash ? slash + 1 : parent;
   if (slash)
     *slash = '\0';
-  cleanup_close int dir = husk_mkpath_in_root (c->root_fd, parent, HUSK_MKPATH_DIR, 0755, false, err);
+  cleanup_close int dir
+      = husk_mkpath_in_root (c->root_fd, parent, HUSK_MKPATH_DIR, 0755, false, err);
   if (dir < 0)
     return -1;
   if (c->userns)
@@ -244,13 +245,13 @@ husk_rootfs_devices (struct husk_rootfs_ctx *c, husk_err_t **err)
     {
       const struct husk_device *d = &lx->devices[i];
       mode_t mode = d->file_mode.set ? d->file_mode.value : 0666;
-      if (make_device (c, d->path, device_type (d->type), (unsigned) d->major,
-                       (unsigned) d->minor, mode, d->uid.set ? d->uid.value : 0,
-                       d->gid.set ? d->gid.value : 0, err)
+      if (make_device (c, d->path, device_type (d->type), (unsigned)d->major, (unsigned)d->minor,
+                       mode, d->uid.set ? d->uid.value : 0, d->gid.set ? d->gid.value : 0, err)
           < 0)
         return husk_error_prefix (err, "linux.devices[%zu]", i);
     }
-  cleanup_close int dev = husk_mkpath_in_root (c->root_fd, "/dev", HUSK_MKPATH_DIR, 0755, true, err);
+  cleanup_close int dev
+      = husk_mkpath_in_root (c->root_fd, "/dev", HUSK_MKPATH_DIR, 0755, true, err);
   if (dev < 0)
     return -1;
   for (size_t i = 0; i < ARRAY_SIZE (dev_symlinks); i++)
