@@ -57,10 +57,16 @@ run_ctest() {
   return "$rc"
 }
 
-build() { # DIR CMAKE_ARGS...
-  local dir=$1
+build() { # DIR CMAKE_ARGS...: quiet unless it fails
+  local dir=$1 log
   shift
-  cmake -S "$src" -B "$dir" "$@" >/dev/null && make -C "$dir" -j2 --no-print-directory -s
+  log=$(mktemp /tmp/husk-build.XXXXXX)
+  if ! { cmake -S "$src" -B "$dir" "$@" && make -C "$dir" -j2 --no-print-directory; } >"$log" 2>&1; then
+    tail -n 60 "$log"
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
 }
 
 is_static() {

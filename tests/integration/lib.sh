@@ -6,6 +6,7 @@
 #   HUSK_TEST_WORK  scratch directory (default /tmp/husk-itest)
 #   HUSK_TEST_CASES only run cases whose name matches this regex
 #   HUSK_TEST_KEEP  keep each case's directory after it ran
+#   HUSK_CMD_TIMEOUT  seconds one runtime command may take (default 60)
 #   HUSK_CGROUP_SANDBOX  1: run the runtime in a private mount namespace whose
 #                   /sys/fs/cgroup is a cgroup2 directory of our own, so a
 #                   runtime that would otherwise use the host's cgroup v1
@@ -28,6 +29,7 @@ if [[ $HUSK != */* ]]; then
   HUSK=$(command -v "$HUSK" || echo "$HUSK")
 fi
 HUSK_TEST_WORK=${HUSK_TEST_WORK:-/tmp/husk-itest}
+HUSK_CMD_TIMEOUT=${HUSK_CMD_TIMEOUT:-60}
 T_WORK=$HUSK_TEST_WORK/$TEST_NAME
 PRISTINE_ROOTFS=$HUSK_TEST_WORK/rootfs.pristine
 
@@ -165,14 +167,15 @@ _set_husk_argv() {
   HUSK_ARGV+=("$HUSK" --root "$HUSK_ROOT")
 }
 
-# husk_cmd ARGS...: the runtime with this case's --root (global flags may follow).
+# husk_cmd ARGS...: the runtime with this case's --root (global flags may
+# follow), bounded by HUSK_CMD_TIMEOUT seconds (exit 124 when it hangs).
 husk_cmd() {
-  "${HUSK_ARGV[@]}" "$@"
+  timeout -k 5 "$HUSK_CMD_TIMEOUT" "${HUSK_ARGV[@]}" "$@"
 }
 
 # husk_bare ARGS...: the runtime with no --root (for --version, help, spec).
 husk_bare() {
-  "${HUSK_ARGV[@]:0:${#HUSK_ARGV[@]}-2}" "$@"
+  timeout -k 5 "$HUSK_CMD_TIMEOUT" "${HUSK_ARGV[@]:0:${#HUSK_ARGV[@]}-2}" "$@"
 }
 
 # new_id [TAG]: a unique container id, registered for cleanup.
