@@ -13,7 +13,7 @@ declare -A PKG_GROUPS=(
           busybox-static clang libclang-rt-dev file jq util-linux procps iproute2 kmod coreutils"
   [vm]=""
   [engines]=""
-  [bench]=""
+  [bench]="crun runc python3 golang-github-containers-common strace valgrind linux-perf binutils"
 )
 
 usage() {

@@ -1,0 +1,182 @@
+#!/bin/bash
+# Where husk's `run` spends its time, for tests/bench/PROFILE.md.  Run as root
+# from the repository:
+#
+#   bash tests/bench/profile.sh [--reps N] [--traces N] [--out DIR] [--no-install]
+#
+#   --reps N     samples per variant in the ablation and perf stat (default 20)
+#   --traces N   strace runs per variant for the phase table (default 5)
+#   --out DIR    default build-bench/profile; profile.txt holds every section
+#
+# Same bundle and sandbox as run.sh (lib.sh).  Sections:
+#  1. ablation: untimed-tool medians of `run` for husk built as is, stripped,
+#     and on a read-only mount (no sealed-memfd re-exec), and of the
+#     read-only husk on bundles with one thing removed each, so each
+#     difference is the measured cost of that thing; the floor and crun for
+#     reference
+#  2. phases: strace -f -ttt -T of husk and husk-ro, cut into phases (phases.py)
+#  3. perf stat software counters (no hardware counters in most VMs)
+#  4. callgrind: user-space instructions of husk-ro's run by function
+set -euo pipefail
+shopt -s inherit_errexit
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+bench_dir=$src/tests/bench
+
+usage() {
+  sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
+  exit "${1:-2}"
+}
+
+reps=20 traces=5 out="" install=1
+args=("$@")
+while (($#)); do
+  case $1 in
+    --reps) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; reps=$2; shift 2 ;;
+    --traces) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; traces=$2; shift 2 ;;
+    --out) [[ -n ${2:-} ]] || usage; out=$2; shift 2 ;;
+    --no-install) install=0; shift ;;
+    -h | --help) usage 0 ;;
+    *) usage ;;
+  esac
+done
+
+# shellcheck source=tests/bench/lib.sh
+source "$bench_dir/lib.sh"
+bench_stage1 "${args[@]}"
+for cmd in strace valgrind perf; do
+  command -v "$cmd" >/dev/null || die "needs \`$cmd\` (bash tests/install-deps.sh --bench)"
+done
+bench_setup
+out=${out:-$build/profile}
+mkdir -p "$out"
+out=$(realpath "$out")
+report=$out/profile.txt
+: >"$report"
+
+section() {
+  printf '\n== %s\n' "$*" | tee -a "$report"
+}
+
+# ---------------------------------------------------------------- variants
+
+# bundles with one thing removed each
+ablate() { # NAME JQ-FILTER
+  mkdir -p "$work/bundle-$1"
+  jq "$2" "$bundle/config.json" >"$work/bundle-$1/config.json"
+}
+ablate no-cgroup-mount 'del(.mounts[] | select(.destination == "/sys/fs/cgroup"))'
+ablate no-netns 'del(.linux.namespaces[] | select(.type == "network"))'
+ablate no-cgroupns 'del(.linux.namespaces[] | select(.type == "cgroup"))'
+ablate no-masks 'del(.linux.maskedPaths, .linux.readonlyPaths)'
+ablate floor-like '.mounts = [.mounts[] | select(.destination == "/proc")]
+                   | del(.linux.maskedPaths, .linux.readonlyPaths)'
+
+strip -o "$work/husk-stripped" "$husk"
+husk_ro=$work/ro/husk
+declare -A VARIANT=(
+  [husk]="$husk --root $work/state/husk run --bundle $bundle"
+  [husk-stripped]="$work/husk-stripped --root $work/state/husk run --bundle $bundle"
+  [husk-ro]="$husk_ro --root $work/state/husk run --bundle $bundle"
+  [husk-ro:state-on-disk]="$husk_ro --root $work/state-disk run --bundle $bundle"
+  [husk-ro:no-cgroup-mount]="$husk_ro --root $work/state/husk run --bundle $work/bundle-no-cgroup-mount"
+  [husk-ro:no-netns]="$husk_ro --root $work/state/husk run --bundle $work/bundle-no-netns"
+  [husk-ro:no-cgroupns]="$husk_ro --root $work/state/husk run --bundle $work/bundle-no-cgroupns"
+  [husk-ro:no-masks]="$husk_ro --root $work/state/husk run --bundle $work/bundle-no-masks"
+  [husk-ro:no-new-keyring]="$husk_ro --root $work/state/husk run --no-new-keyring --bundle $bundle"
+  [husk-ro:floor-like]="$husk_ro --root $work/state/husk run --bundle $work/bundle-floor-like"
+  [husk-ro:seccomp]="$husk_ro --root $work/state/husk run --bundle $work/bundle-seccomp"
+  [husk-ro:seccomp-cold-cache]="$husk_ro --root $work/state/cold-ROUND run --bundle $work/bundle-seccomp"
+  [crun]="crun --root $work/state/crun run --bundle $bundle"
+  [floor]="$floor $work/rootfs"
+)
+needs_id() { [[ $1 != floor ]]; }
+
+# ---------------------------------------------------------------- 1. ablation
+
+section "1. ablation: wall ms of \`run\`, $reps interleaved rounds (median [p25-p75])"
+samples=$out/ablation.csv
+echo "round,variant,wall_ns,user_us,sys_us,maxrss_kb,status" >"$samples"
+for ((r = 0; r <= reps; r++)); do
+  for v in $(printf '%s\n' "${!VARIANT[@]}" | shuf); do
+    # ROUND: a fresh --root each round, so the seccomp cache is empty
+    cmd=(${VARIANT[$v]//ROUND/$r})
+    needs_id "$v" && cmd+=("p-$r-${v//:/-}")
+    line=$("$measure" --cgroup "$sandbox/bench" --mntns "/proc/$holder/ns/mnt" -- "${cmd[@]}" \
+      2>>"$out/errors.log") || die "$v failed: $line (see $out/errors.log)"
+    [[ $line =~ wall_ns=([0-9]+)\ user_us=([0-9]+)\ sys_us=([0-9]+)\ maxrss_kb=([0-9]+)\ status=([0-9]+) ]]
+    ((r == 0)) || echo "$r,$v,${BASH_REMATCH[1]},${BASH_REMATCH[2]},${BASH_REMATCH[3]},${BASH_REMATCH[4]},${BASH_REMATCH[5]}" >>"$samples"
+  done
+done
+python3 - "$samples" <<'EOF' | tee -a "$report"
+import csv, statistics, sys
+from collections import defaultdict
+walls, rss = defaultdict(dict), defaultdict(list)
+for row in csv.DictReader(open(sys.argv[1])):
+    walls[row["variant"]][int(row["round"])] = int(row["wall_ns"]) / 1e6
+    rss[row["variant"]].append(int(row["maxrss_kb"]))
+def q(v):
+    v = sorted(v)
+    return statistics.quantiles(v, n=4, method="inclusive") if len(v) > 1 else [v[0]] * 3
+base = walls["husk-ro"]
+print(f"  {'variant':<26} {'wall ms':<22} {'vs husk-ro, per round':<22} {'RSS KiB':>7}")
+for v in sorted(walls, key=lambda k: statistics.median(walls[k].values())):
+    w = q(walls[v].values())
+    d = q([walls[v][r] - base[r] for r in walls[v] if r in base])
+    print(f"  {v:<26} {w[1]:6.2f} [{w[0]:.2f}-{w[2]:.2f}]   {d[1]:+6.2f} [{d[0]:+.2f}-{d[2]:+.2f}]"
+          f"   {statistics.median(rss[v]):7.0f}")
+EOF
+untraced() { # VARIANT: its median wall in ms
+  python3 -c '
+import csv, statistics, sys
+print("%.2f" % statistics.median(int(r["wall_ns"]) / 1e6 for r in csv.DictReader(open(sys.argv[1]))
+                                 if r["variant"] == sys.argv[2]))' "$samples" "$1"
+}
+
+# ---------------------------------------------------------------- 2. phases
+
+for v in husk husk-ro; do
+  section "2. phases of \`run\`, $v: strace -f -ttt -T, $traces runs"
+  files=()
+  for ((i = 0; i < traces; i++)); do
+    f=$out/strace-$v-$i.txt
+    inns strace -f -ttt -T -o "$f" ${VARIANT[$v]} "trace-$v-$i"
+    files+=("$f")
+  done
+  python3 "$bench_dir/phases.py" --untraced-ms "$(untraced "$v")" "${files[@]}" | tee -a "$report"
+done
+
+# ---------------------------------------------------------------- 3. perf stat
+
+section "3. perf stat, $reps runs each (software counters; mean per run)"
+printf '  %-10s %12s %12s %12s %12s\n' variant task-clock-ms page-faults ctx-switches migrations \
+  | tee -a "$report"
+for v in husk husk-ro crun floor; do
+  cmd=(${VARIANT[$v]})
+  needs_id "$v" && cmd+=("perf-$v")
+  inns perf stat -r "$reps" -x, -o "$out/perf-$v.csv" \
+    -e task-clock,page-faults,context-switches,cpu-migrations -- "${cmd[@]}" >/dev/null
+  awk -F, -v v="$v" '
+    $3 == "task-clock" { tc = $1 } $3 == "page-faults" { pf = $1 }
+    $3 == "context-switches" { cs = $1 } $3 == "cpu-migrations" { mi = $1 }
+    END { printf "  %-10s %12.2f %12.0f %12.0f %12.0f\n", v, tc, pf, cs, mi }' "$out/perf-$v.csv" \
+    | tee -a "$report"
+done
+
+# ---------------------------------------------------------------- 4. callgrind
+
+section "4. callgrind: user-space instructions of husk-ro's \`run\` (parent process)"
+# valgrind 3.19 has no clone3: husk then fails there, after config, state and
+# cgroup, which is where the parent's own user-space work is
+inns valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
+  ${VARIANT[husk-ro]} callgrind-run 2>"$out/callgrind.log" || true
+if grep -q 'clone3: Function not implemented' "$out/callgrind.log"; then
+  echo "  (valgrind has no clone3: counted up to clone3, which failed there)" | tee -a "$report"
+fi
+grep -E 'Collected' "$out/callgrind.log" | sed 's/^==[0-9]*== /  /' | tee -a "$report"
+callgrind_annotate --inclusive=yes "$out/callgrind.out" 2>/dev/null \
+  | awk '/^ *[0-9,]+ \([ 0-9.]+%\)/ && !/below main/ && !seen[$0]++ && n++ < 25' \
+  | sed -E 's#/[^ ]*/(src|include)/#\1/#; s/ \[[^]]*\]$//; s/^/  /' | tee -a "$report"
+
+echo
+echo "profile: written to $report"

@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Summarise tests/bench/run.sh's raw.csv: per case and variant the median
+and interquartile range (p25-p75) of wall time, CPU time (user+sys of the
+process tree) and peak RSS; per-round ratios of husk to the others with
+their medians; seccomp and sealed-memfd costs as per-round differences; the
+binaries' sizes; and the issue's targets, each marked met or not.  Prints
+the table and writes summary.csv, ratios.csv and targets.csv next to the
+raw data.  Round 0 is the warm-up and is left out; so are failed samples.
+
+Ratios are taken within a round (husk's sample over crun's sample of the
+same round), then their median is reported: the rounds interleave the
+variants, so a ratio compares runs made under the same load."""
+
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+CASES = [
+    ("run", "run of /bin/true"),
+    ("create", "create"),
+    ("start", "start (of a created container)"),
+    ("delete", "delete (of a stopped container)"),
+    ("state", "state of an existing container"),
+    ("version", "--version"),
+    ("seccomp", "run with the engine seccomp profile"),
+    ("exec", "exec of /bin/true into a running container"),
+    ("parallel10", "10 runs in parallel (wall of all 10, summed CPU)"),
+]
+VARIANT_ORDER = ["husk", "husk-ro", "crun", "runc", "floor", "true"]
+
+# (case, numerator, denominator) for the per-round ratio table
+RATIOS = [
+    ("run", "husk", "crun"),
+    ("run", "husk", "runc"),
+    ("run", "husk", "floor"),
+    ("run", "husk", "husk-ro"),
+    ("create", "husk", "crun"),
+    ("create", "husk", "runc"),
+    ("start", "husk", "crun"),
+    ("start", "husk", "runc"),
+    ("delete", "husk", "crun"),
+    ("delete", "husk", "runc"),
+    ("state", "husk", "crun"),
+    ("state", "husk", "runc"),
+    ("state", "husk", "true"),
+    ("version", "husk", "crun"),
+    ("version", "husk", "runc"),
+    ("version", "husk", "true"),
+    ("seccomp", "husk", "crun"),
+    ("seccomp", "husk", "runc"),
+    ("exec", "husk", "crun"),
+    ("exec", "husk", "runc"),
+    ("exec", "husk", "husk-ro"),
+    ("parallel10", "husk", "crun"),
+    ("parallel10", "husk", "runc"),
+    ("parallel10", "husk", "floor"),
+]
+
+
+def quartiles(values):
+    """(p25, median, p75) with linear interpolation; None for no data."""
+    if not values:
+        return None
+    v = sorted(values)
+    if len(v) == 1:
+        return (v[0], v[0], v[0])
+    q = statistics.quantiles(v, n=4, method="inclusive")
+    return (q[0], q[1], q[2])
+
+
+def load(path):
+    samples = defaultdict(dict)  # (case, variant) -> {round: row}
+    failed = defaultdict(int)
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            rnd = int(row["round"])
+            if rnd == 0:
+                continue
+            key = (row["case"], row["variant"])
+            if row["status"] != "0":
+                failed[key] += 1
+                continue
+            samples[key][rnd] = {
+                "wall_ms": int(row["wall_ns"]) / 1e6,
+                "cpu_ms": (int(row["user_us"]) + int(row["sys_us"])) / 1e3,
+                "rss_kb": int(row["maxrss_kb"]),
+            }
+    return samples, failed
+
+
+def rounds_of(samples, key_a, key_b, fn):
+    """fn(a, b) for every round that has both samples."""
+    a, b = samples.get(key_a, {}), samples.get(key_b, {})
+    return [fn(a[r], b[r]) for r in sorted(set(a) & set(b))]
+
+
+def per_round(samples, case, num, den, fn):
+    return rounds_of(samples, (case, num), (case, den), fn)
+
+
+def fmt_q(q, digits=2):
+    if q is None:
+        return "-"
+    p25, med, p75 = q
+    return f"{med:.{digits}f} [{p25:.{digits}f}-{p75:.{digits}f}]"
+
+
+def shared_libs(binary):
+    """Resolved shared libraries the dynamic loader maps for binary."""
+    try:
+        text = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    except OSError:
+        return []
+    libs = []
+    for line in text.splitlines():
+        parts = line.split()
+        path = None
+        if "=>" in parts:
+            i = parts.index("=>")
+            if i + 1 < len(parts) and parts[i + 1].startswith("/"):
+                path = parts[i + 1]
+        elif parts and parts[0].startswith("/"):
+            path = parts[0]  # the dynamic loader itself
+        if path and os.path.exists(path):
+            libs.append(os.path.realpath(path))
+    return sorted(set(libs))
+
+
+def stripped_size(path):
+    """Size after `strip` (Debian's packaged binaries are stripped)."""
+    tmp = f"/tmp/husk-bench-strip.{os.getpid()}"
+    try:
+        subprocess.run(["strip", "-o", tmp, path], check=True, capture_output=True)
+        return os.path.getsize(tmp)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--env")
+    ap.add_argument("--binary", action="append", default=[], help="NAME=PATH")
+    a = ap.parse_args()
+
+    samples, failed = load(a.raw)
+    out = []
+    p = out.append
+    if a.env and os.path.exists(a.env):
+        p(open(a.env).read().rstrip())
+        p("")
+
+    summary_rows = []
+    p("Per variant: median [p25-p75] over the rounds. wall and CPU (user+sys of the")
+    p("whole process tree) in ms, peak RSS (largest resident set in the tree) in KiB.")
+    for case, title in CASES:
+        variants = [v for v in VARIANT_ORDER if (case, v) in samples or (case, v) in failed]
+        if not variants:
+            continue
+        p("")
+        p(f"{case}: {title}")
+        p(f"  {'variant':<8} {'n':>3}  {'wall ms':<24} {'cpu ms':<24} {'peak RSS KiB':<12}")
+        for v in variants:
+            rows = list(samples.get((case, v), {}).values())
+            wall = quartiles([r["wall_ms"] for r in rows])
+            cpu = quartiles([r["cpu_ms"] for r in rows])
+            rss = quartiles([r["rss_kb"] for r in rows])
+            nf = failed.get((case, v), 0)
+            note = f"  ({nf} failed)" if nf else ""
+            p(f"  {v:<8} {len(rows):>3}  {fmt_q(wall):<24} {fmt_q(cpu):<24} "
+              f"{fmt_q(rss, 0):<12}{note}")
+            summary_rows.append([case, v, len(rows), nf]
+                                + [f"{x:.3f}" if x is not None else "" for x in
+                                   (wall or (None,) * 3) + (cpu or (None,) * 3)]
+                                + [f"{rss[1]:.0f}" if rss else "",
+                                   max((r["rss_kb"] for r in rows), default="")])
+
+    ratio_rows = []
+    p("")
+    p("Per-round ratios of wall time: median [p25-p75] (n rounds)")
+    for case, num, den in RATIOS:
+        r = per_round(samples, case, num, den, lambda x, y: x["wall_ms"] / y["wall_ms"])
+        if not r:
+            continue
+        q = quartiles(r)
+        p(f"  {case:<11} {num + '/' + den:<14} {fmt_q(q)}  (n={len(r)})")
+        ratio_rows.append([case, f"{num}/{den}", len(r)] + [f"{x:.4f}" for x in (q[1], q[0], q[2])])
+
+    p("")
+    p("Per-round differences of wall time, ms: median [p25-p75]")
+    diffs = {}
+    for v in ("husk", "crun", "runc"):
+        d = rounds_of(samples, ("seccomp", v), ("run", v),
+                      lambda x, y: x["wall_ms"] - y["wall_ms"])
+        if d:
+            q = diffs[("seccomp", v)] = quartiles(d)
+            p(f"  seccomp profile cost, {v:<5} {fmt_q(q)}")
+            ratio_rows.append(["seccomp-cost-ms", v, len(d)]
+                              + [f"{x:.4f}" for x in (q[1], q[0], q[2])])
+    for case in ("run", "exec"):
+        d = per_round(samples, case, "husk", "husk-ro", lambda x, y: x["wall_ms"] - y["wall_ms"])
+        if d:
+            q = quartiles(d)
+            p(f"  sealed-memfd re-exec cost (husk - husk-ro), {case:<4} {fmt_q(q)}")
+            ratio_rows.append([f"memfd-cost-ms-{case}", "husk-husk-ro", len(d)]
+                              + [f"{x:.4f}" for x in (q[1], q[0], q[2])])
+
+    binaries = dict(b.split("=", 1) for b in a.binary)
+    if binaries:
+        p("")
+        p("Binary size, KiB: file, stripped, + shared libraries it loads (stripped or as shipped)")
+        for name, path in binaries.items():
+            libs = shared_libs(path)
+            size = os.path.getsize(path)
+            stripped = stripped_size(path) or size
+            lib_size = sum(os.path.getsize(x) for x in libs)
+            p(f"  {name:<5} {size / 1024:8.0f} {stripped / 1024:8.0f}  + {len(libs):2d} libs "
+              f"{lib_size / 1024:6.0f}  = {(stripped + lib_size) / 1024:6.0f}")
+            ratio_rows.append(["size-kib", name, 1, f"{(stripped + lib_size) / 1024:.0f}",
+                               f"{stripped / 1024:.0f}", f"{size / 1024:.0f}"])
+
+    def ratio_median(case, num, den):
+        r = per_round(samples, case, num, den, lambda x, y: x["wall_ms"] / y["wall_ms"])
+        return statistics.median(r) if r else None
+
+    husk_rss = quartiles([r["rss_kb"] for r in samples.get(("run", "husk"), {}).values()])
+    seccomp_cost = diffs.get(("seccomp", "husk"))
+    targets = [
+        ("run: husk/crun", "<= 0.5", ratio_median("run", "husk", "crun"), 0.5),
+        ("run: husk/floor", "<= 1.5", ratio_median("run", "husk", "floor"), 1.5),
+        ("run: husk peak RSS, MiB", "<= 1.5", husk_rss and husk_rss[1] / 1024, 1.5),
+        ("state: husk/true", "<= 1.2", ratio_median("state", "husk", "true"), 1.2),
+        ("--version: husk/true", "<= 1.2", ratio_median("version", "husk", "true"), 1.2),
+        ("seccomp: husk cost, ms", "<= 2", seccomp_cost and seccomp_cost[1], 2.0),
+        ("exec: husk/crun", "<= 0.5", ratio_median("exec", "husk", "crun"), 0.5),
+    ]
+    p("")
+    p("Targets (issue 7), medians of per-round values:")
+    target_rows = []
+    for name, limit, value, bound in targets:
+        met = "no data" if value is None else ("met" if value <= bound else "NOT MET")
+        shown = "-" if value is None else f"{value:.2f}"
+        p(f"  {name:<26} {limit:<7} {shown:>7}  {met}")
+        target_rows.append([name, limit, shown, met])
+
+    text = "\n".join(out)
+    print(text)
+    with open(os.path.join(a.out, "summary.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case", "variant", "n", "failed", "wall_p25_ms", "wall_median_ms",
+                    "wall_p75_ms", "cpu_p25_ms", "cpu_median_ms", "cpu_p75_ms",
+                    "maxrss_median_kb", "maxrss_max_kb"])
+        w.writerows(summary_rows)
+    with open(os.path.join(a.out, "ratios.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["what", "of", "n", "median", "p25", "p75"])
+        w.writerows(ratio_rows)
+    with open(os.path.join(a.out, "targets.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["target", "limit", "value", "met"])
+        w.writerows(target_rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
