@@ -396,15 +396,22 @@ spawn (struct exec_run *r, husk_err_t **err)
   return 0;
 }
 
+/* The child's requests until READY or, with until_exec, until execve closes
+   the socket. */
 static int
-serve (struct exec_run *r, const struct husk_exec_opts *o, husk_err_t **err)
+serve_child (struct exec_run *r, bool until_exec, husk_err_t **err)
 {
   for (;;)
     {
       struct husk_sync_msg msg;
       cleanup_close int fd = -1;
-      if (husk_sync_recv (r->sync_fd, &msg, &fd, err) < 0)
-        return -1;
+      cleanup_err husk_err_t *recv_err = NULL;
+      if (husk_sync_recv (r->sync_fd, &msg, &fd, &recv_err) < 0)
+        {
+          if (until_exec && recv_err->errnum == 0)
+            return 0;
+          return husk_error (err, recv_err->errnum, "%s", recv_err->msg);
+        }
       if (msg.type == SYNC_ERROR)
         return husk_error (err, msg.errnum, "%s", msg.text);
       if (msg.type == SYNC_CONSOLE)
@@ -427,9 +434,16 @@ serve (struct exec_run *r, const struct husk_exec_opts *o, husk_err_t **err)
           if (husk_sync_send (r->sync_fd, SYNC_SECCOMP_DONE, 0, NULL, -1, err) < 0)
             return -1;
         }
-      else if (msg.type == SYNC_READY)
-        break;
+      else if (msg.type == SYNC_READY && !until_exec)
+        return 0;
     }
+}
+
+static int
+serve (struct exec_run *r, const struct husk_exec_opts *o, husk_err_t **err)
+{
+  if (serve_child (r, false, err) < 0)
+    return -1;
   if (o->pid_file)
     {
       char buf[32];
@@ -442,12 +456,8 @@ serve (struct exec_run *r, const struct husk_exec_opts *o, husk_err_t **err)
     }
   if (husk_sync_send (r->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
     return -1;
-  /* EOF: execve closed the socket; otherwise the exec error */
-  struct husk_sync_msg msg;
-  cleanup_err husk_err_t *eof = NULL;
-  if (husk_sync_recv (r->sync_fd, &msg, NULL, &eof) == 0 && msg.type == SYNC_ERROR)
-    return husk_error (err, msg.errnum, "%s", msg.text);
-  return 0;
+  /* until EOF (execve closed the socket), serving a late seccomp listener */
+  return serve_child (r, true, err);
 }
 
 int
