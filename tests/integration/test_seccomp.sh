@@ -4,6 +4,9 @@
 # cache (the cached and uncached paths load the same program).
 source "$(dirname "$0")/lib.sh"
 
+# Note: cases run as `( ... ) || rc=$?`, where bash ignores `set -e`; so every
+# step here that can fail fails the case explicitly.
+
 TOOLS_SRC=$(cd "$LIB_DIR/../tools" && pwd)
 ENGINE_PROFILE=/usr/share/containers/seccomp.json
 SIGSYS_EXIT=$((128 + 31))
@@ -122,24 +125,30 @@ case_kill_actions_sigsys() {
 
 # ------------------------------------------------------------------- notify
 
-case_notify_agent() {
+# The filter is loaded at one of two points (before the capabilities are
+# dropped without noNewPrivileges, else just before execve): cover both.
+check_notify_agent() { # NO_NEW_PRIVILEGES
   local agent sock state agent_pid rc=0
-  agent=$(tool seccomp_agent)
-  sock=$CASE_DIR/agent.sock
-  state=$CASE_DIR/agent-state.json
-  "$agent" "$sock" "$state" getppid=4242 &
+  agent=$(tool seccomp_agent) || exit $?
+  sock=$CASE_DIR/agent-$1.sock
+  state=$CASE_DIR/agent-state-$1.json
+  # The agent makes mkdir fail with EDQUOT, which nothing else here would say.
+  "$agent" "$sock" "$state" mkdir=-122 mkdirat=-122 &
   agent_pid=$!
   track_pid "$agent_pid"
   wait_until 10 test -S "$sock"
 
   new_bundle
+  cfg_set ".root.readonly = false | .process.noNewPrivileges = $1"
   cfg_seccomp "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"$sock\",
     \"listenerMetadata\":\"husk-test-metadata\",
-    \"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}"
-  # ash reads getppid() into $PPID at start-up; the agent answers 4242.
-  run_sh 'echo "ppid=$PPID"'
-  assert_eq 0 "$RC" "exit code"$'\n'"$(_show_output)"
-  assert_eq "ppid=4242" "$OUT" "getppid answered by the agent"
+    \"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}"
+  run_sh 'mkdir /tmp/answered; echo "rc=$?"; touch /tmp/untouched'
+  assert_eq 0 "$RC" "exit code (noNewPrivileges $1)"$'\n'"$(_show_output)"
+  assert_eq "rc=1" "$OUT"
+  assert_contains "$ERR" "Disk quota exceeded" "mkdir answered by the agent"
+  [[ ! -e $ROOTFS/tmp/answered ]] || fail "the notified mkdir ran"
+  [[ -e $ROOTFS/tmp/untouched ]] || fail "an unlisted syscall was blocked"
   wait "$agent_pid" || rc=$?
   assert_eq 0 "$rc" "agent exit status"
 
@@ -151,15 +160,26 @@ case_notify_agent() {
   assert_no_leftovers "$LAST_ID"
 }
 
+case_notify_agent() {
+  check_notify_agent false
+}
+
+case_notify_agent_no_new_privs() {
+  check_notify_agent true
+}
+
 case_notify_listener_unreachable() {
-  local id
+  local id nnp
   new_bundle
-  cfg_seccomp "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"$CASE_DIR/nobody.sock\",
-    \"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}"
   cfg_args true
-  id=$(new_id)
-  assert_fails_with "$CASE_DIR/nobody.sock" husk_cmd run --bundle "$BUNDLE" "$id"
-  assert_no_leftovers "$id"
+  for nnp in false true; do
+    cfg_set ".process.noNewPrivileges = $nnp"
+    cfg_seccomp "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"$CASE_DIR/nobody.sock\",
+      \"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}"
+    id=$(new_id)
+    assert_fails_with "$CASE_DIR/nobody.sock" husk_cmd run --bundle "$BUNDLE" "$id"
+    assert_no_leftovers "$id"
+  done
 }
 
 # ---------------------------------------------------------------- bad input
@@ -191,7 +211,8 @@ case_engine_default_profile() {
   new_bundle
   cfg_set '.root.readonly = false'
   # Converted for this container's own bounding capabilities, as Podman does.
-  python3 "$TOOLS_SRC/seccomp_oci_profile.py" --profile "$ENGINE_PROFILE" --config "$CFG" --write
+  python3 "$TOOLS_SRC/seccomp_oci_profile.py" --profile "$ENGINE_PROFILE" --config "$CFG" --write ||
+    fail "converting $ENGINE_PROFILE failed"
   [[ $(jq '.linux.seccomp.syscalls | map(.names | length) | add' "$CFG") -gt 300 ]] ||
     fail "converted profile looks too small"
   run_sh 'grep "^Seccomp" /proc/self/status; echo hello >/tmp/f && cat /tmp/f; ls /bin >/dev/null && echo listed; mkdir /tmp/d && echo made; id -u; ps >/dev/null && echo ps'
@@ -213,17 +234,20 @@ dump_filter() {
   sed 1d <<<"$out"
 }
 
-# create_and_dump: create a container (its filter is loaded before it waits
-# for start) and print its filter.
-create_and_dump() {
+# start_and_dump: create and start a container running `sleep` and print the
+# filter its process got (loaded at the latest just before execve).
+start_and_dump() {
   local id pid
   id=$(new_id)
   husk_cmd create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>"$CASE_DIR/create.err" ||
     fail "create failed: $(cat "$CASE_DIR/create.err")"
-  pid=$(state_field "$id" .pid)
+  pid=$(state_field "$id" .pid) || fail "state $id failed"
   track_pid "$pid"
-  dump_filter "$pid"
-  husk_cmd delete --force "$id" >/dev/null
+  husk_cmd start "$id" >/dev/null 2>"$CASE_DIR/start.err" ||
+    fail "start failed: $(cat "$CASE_DIR/start.err")"
+  wait_until 10 grep -q '^Seccomp:.*2' "/proc/$pid/status"
+  dump_filter "$pid" || exit $?
+  husk_cmd delete --force "$id" >/dev/null || fail "delete --force $id failed"
   assert_no_leftovers "$id"
 }
 
@@ -242,12 +266,12 @@ PY
 case_cache_same_filter() {
   local first second third files file ino
   need_cmd python3
-  DUMP=$(tool seccomp_dump)
+  DUMP=$(tool seccomp_dump) || exit $?
   new_bundle
   allow_all_but '["mkdir","mkdirat","kill"]' SCMP_ACT_ERRNO '"errnoRet":13'
   cfg_args sleep 1000
 
-  first=$(create_and_dump) # compiled (cache miss)
+  first=$(start_and_dump) || exit $? # compiled (cache miss)
   mapfile -t files < <(find "$HUSK_ROOT" -maxdepth 2 -path '*seccomp-cache/*.bpf')
   assert_eq 1 "${#files[@]}" "cache files under $HUSK_ROOT"
   file=${files[0]}
@@ -256,14 +280,14 @@ case_cache_same_filter() {
   assert_eq "$first" "$(cached_program "$file" "$(wc -l <<<"$first")")" "cached program vs loaded"
   ino=$(stat -c %i "$file")
 
-  second=$(create_and_dump) # from the cache
+  second=$(start_and_dump) || exit $? # from the cache
   assert_eq "$first" "$second" "filter loaded from the cache"
   assert_eq "$ino" "$(stat -c %i "$file")" "cache file rewritten on a hit"
 
   # A damaged cache file is not trusted: recompiled, same filter, file replaced.
   python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(-2, 2); b = f.read(1)
-f.seek(-2, 2); f.write(bytes([b[0] ^ 0x10]))' "$file"
-  third=$(create_and_dump)
+f.seek(-2, 2); f.write(bytes([b[0] ^ 0x10]))' "$file" || fail "cannot damage $file"
+  third=$(start_and_dump) || exit $?
   assert_eq "$first" "$third" "filter after a damaged cache file"
   assert_ne "$ino" "$(stat -c %i "$file")" "damaged cache file replaced"
   assert_eq "$first" "$(cached_program "$file" "$(wc -l <<<"$first")")" "replacement content"
@@ -277,6 +301,7 @@ run_cases \
   case_args_masked_eq \
   case_kill_actions_sigsys \
   case_notify_agent \
+  case_notify_agent_no_new_privs \
   case_notify_listener_unreachable \
   case_bad_input \
   case_engine_default_profile \
