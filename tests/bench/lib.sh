@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2154  # globals shared with run.sh and profile.sh
 # Shared by tests/bench/run.sh and profile.sh: build, the bundle, and the
 # sandbox every measured command runs in.  Source it with $src (repository),
 # $bench_dir and $install (1: call install-deps) set; then:

@@ -94,7 +94,7 @@ needs_id() { [[ $1 != floor ]]; }
 
 # ---------------------------------------------------------------- 1. ablation
 
-section "1. ablation: wall ms of \`run\`, $reps interleaved rounds (median [p25-p75])"
+section "1. ablation: \`run\`, $reps interleaved rounds"
 samples=$out/ablation.csv
 echo "round,variant,wall_ns,user_us,sys_us,maxrss_kb,status" >"$samples"
 for ((r = 0; r <= reps; r++)); do
@@ -111,20 +111,24 @@ done
 python3 - "$samples" <<'EOF' | tee -a "$report"
 import csv, statistics, sys
 from collections import defaultdict
-walls, rss = defaultdict(dict), defaultdict(list)
+walls, cpus, rss = defaultdict(dict), defaultdict(dict), defaultdict(list)
 for row in csv.DictReader(open(sys.argv[1])):
-    walls[row["variant"]][int(row["round"])] = int(row["wall_ns"]) / 1e6
+    r = int(row["round"])
+    walls[row["variant"]][r] = int(row["wall_ns"]) / 1e6
+    cpus[row["variant"]][r] = (int(row["user_us"]) + int(row["sys_us"])) / 1e3
     rss[row["variant"]].append(int(row["maxrss_kb"]))
 def q(v):
     v = sorted(v)
     return statistics.quantiles(v, n=4, method="inclusive") if len(v) > 1 else [v[0]] * 3
-base = walls["husk-ro"]
-print(f"  {'variant':<26} {'wall ms':<22} {'vs husk-ro, per round':<22} {'RSS KiB':>7}")
-for v in sorted(walls, key=lambda k: statistics.median(walls[k].values())):
-    w = q(walls[v].values())
-    d = q([walls[v][r] - base[r] for r in walls[v] if r in base])
-    print(f"  {v:<26} {w[1]:6.2f} [{w[0]:.2f}-{w[2]:.2f}]   {d[1]:+6.2f} [{d[0]:+.2f}-{d[2]:+.2f}]"
-          f"   {statistics.median(rss[v]):7.0f}")
+def delta(d, v):
+    return q([d[v][r] - d["husk-ro"][r] for r in d[v] if r in d["husk-ro"]])
+print("  wall and CPU (user+sys) ms, median [p25-p75]; 'vs husk-ro': per-round difference")
+print(f"  {'variant':<27}{'wall':<20}{'vs husk-ro':<21}{'cpu':<19}{'vs husk-ro':<21}{'RSS KiB':>7}")
+for v in sorted(walls, key=lambda k: statistics.median(cpus[k].values())):
+    w, c, dw, dc = q(walls[v].values()), q(cpus[v].values()), delta(walls, v), delta(cpus, v)
+    print(f"  {v:<27}{w[1]:5.2f} [{w[0]:.2f}-{w[2]:.2f}]  {dw[1]:+6.2f} [{dw[0]:+.2f}-{dw[2]:+.2f}]"
+          f"  {c[1]:5.2f} [{c[0]:.2f}-{c[2]:.2f}]  {dc[1]:+6.2f} [{dc[0]:+.2f}-{dc[2]:+.2f}]"
+          f"  {statistics.median(rss[v]):6.0f}")
 EOF
 untraced() { # VARIANT: its median wall in ms
   python3 -c '
@@ -175,8 +179,9 @@ if grep -q 'clone3: Function not implemented' "$out/callgrind.log"; then
 fi
 grep -E 'Collected' "$out/callgrind.log" | sed 's/^==[0-9]*== /  /' | tee -a "$report"
 callgrind_annotate --inclusive=yes "$out/callgrind.out" 2>/dev/null \
-  | awk '/^ *[0-9,]+ \([ 0-9.]+%\)/ && !/below main/ && !seen[$0]++ && n++ < 25' \
-  | sed -E 's#/[^ ]*/(src|include)/#\1/#; s/ \[[^]]*\]$//; s/^/  /' | tee -a "$report"
+  | awk '/^ *[0-9,]+ \([ 0-9.]+%\)/ && !/below main/' \
+  | sed -E 's#/[^ ]*/(src|include)/#\1/#; s/ \[[^]]*\]$//; s/^ */  /' \
+  | awk '!seen[$0]++ && n++ < 25' | tee -a "$report"
 
 echo
 echo "profile: written to $report"
