@@ -6,6 +6,7 @@
 
 #include "husk/sha256.h"
 #include "husk/util.h"
+#include "check_main.h"
 
 static void
 assert_digest (const void *data, size_t len, const char *want)
@@ -68,9 +69,5 @@ main (void)
   tcase_add_test (tc, nist_vectors);
   tcase_add_test (tc, incremental);
   suite_add_tcase (s, tc);
-  SRunner *sr = srunner_create (s);
-  srunner_run_all (sr, CK_NORMAL);
-  int failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return husk_check_run (s);
 }
