@@ -92,7 +92,8 @@ struct husk_cgroup_writes
      kernel, kernelTCP, disableOOMKiller, useHierarchy are ignored.
    - cpu.shares -> cpu.weight with the quadratic formula of runc >= 1.3.2 and
      crun >= 1.23 (husk_cgroup_cpu_weight); quota/period -> cpu.max
-     ("quota period", "max period"); burst -> cpu.max.burst; idle -> cpu.idle;
+     ("quota period", "max period"); burst -> cpu.max.burst; idle -> cpu.idle
+     (first; cpu.weight is left out while idle is 1: the kernel refuses it);
      cpus/mems -> cpuset.cpus/cpuset.mems; realtimeRuntime/realtimePeriod are
      an error.
    - pids.limit -> pids.max (negative: "max").

@@ -221,7 +221,11 @@ cpu_writes (struct builder *b, const struct husk_cpu *c, husk_err_t **err)
   if (c->idle.set)
     push (b, "cpu", xstrdup ("linux.resources.cpu.idle"), xstrdup ("cpu.idle"),
           xasprintf ("%" PRId64, c->idle.value));
-  if (c->shares.set && c->shares.value != 0)
+  /* The kernel refuses cpu.weight (EINVAL) while cpu.idle is 1, and ignores
+     the weight of an idle group anyway; idle goes first so that a weight
+     comes back when it is 0 again. */
+  bool idle = c->idle.set && c->idle.value != 0;
+  if (c->shares.set && c->shares.value != 0 && !idle)
     push (b, "cpu", xstrdup ("linux.resources.cpu.shares"), xstrdup ("cpu.weight"),
           xasprintf ("%" PRIu64, husk_cgroup_cpu_weight (c->shares.value)));
   if (c->burst.set)

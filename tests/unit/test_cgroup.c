@@ -519,7 +519,7 @@ START_TEST (write_order_is_runcs)
   /* Swap before the memory limit, idle and weight before cpu.max, unified
      last so that it overrides the typed fields. */
   struct husk_memory m = { .limit = OPT (1000), .swap = OPT (3000) };
-  struct husk_cpu c = { .idle = OPT (1), .shares = OPT (100), .quota = OPT (1000) };
+  struct husk_cpu c = { .idle = OPT (0), .shares = OPT (100), .quota = OPT (1000) };
   struct husk_kv kv[] = { { (char *)"memory.max", (char *)"2000" } };
   struct husk_resources r = { .memory = &m, .cpu = &c, .unified = kv, .n_unified = 1 };
   struct husk_cgroup_writes w;
@@ -530,6 +530,15 @@ START_TEST (write_order_is_runcs)
   for (size_t i = 0; i < w.n; i++)
     ck_assert_str_eq (w.v[i].file, order[i]);
   ck_assert_str_eq (w.v[5].value, "2000");
+  husk_cgroup_writes_free (&w);
+  /* an idle group has no weight: the kernel refuses cpu.weight then */
+  c.idle = (husk_opt_i64){ true, 1 };
+  struct husk_resources idle = { .cpu = &c };
+  translate_ok (&idle, &w);
+  const char *idle_order[] = { "cpu.idle", "cpu.max" };
+  ck_assert_uint_eq (w.n, ARRAY_SIZE (idle_order));
+  for (size_t i = 0; i < w.n; i++)
+    ck_assert_str_eq (w.v[i].file, idle_order[i]);
   husk_cgroup_writes_free (&w);
 }
 END_TEST
