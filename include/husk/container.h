@@ -5,6 +5,9 @@
 #define HUSK_CONTAINER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "husk/error.h"
 #include "husk/state.h"
@@ -57,5 +60,47 @@ void husk_list_free (struct husk_list_entry *e, size_t n);
 /* Open and lock a container's state directory and read its state. */
 int husk_container_load (const struct husk_context *ctx, const char *id, int *dirfd,
                          struct husk_state **st, husk_err_t **err);
+
+/* ---- commands on the container's cgroup (container_cgroup.c) ---- */
+
+/* What update recorded: the merged linux.resources, in the state directory. */
+#define HUSK_RESOURCES_FILE "resources.json"
+
+/* Freeze a created or running container through cgroup.freeze (runc:
+   "container not running" otherwise). */
+int husk_container_pause (const struct husk_context *ctx, const char *id, husk_err_t **err);
+/* Thaw a paused container ("container not paused" otherwise). */
+int husk_container_resume (const struct husk_context *ctx, const char *id, husk_err_t **err);
+
+/* Apply a linux.resources overlay (JSON text, as `update --resources`
+   takes it, or as husk_update_flags_doc makes it from runc's flags) to a
+   created, running or paused container: merged over what the container has
+   (resources.json from an earlier update, else the bundle's config.json),
+   the merged resources applied to its cgroup, and recorded in resources.json
+   (temp file + rename) once applied.  The device filter is replaced only
+   when the overlay has devices rules.  Errors: "container not running" for
+   a stopped one; resource errors name the field. */
+int husk_container_update (const struct husk_context *ctx, const char *id, const char *overlay,
+                           size_t overlay_len, husk_err_t **err);
+
+struct husk_events_opts
+{
+  bool stats_only;     /* one stats event, then return */
+  int64_t interval_ns; /* between stats events otherwise (> 0) */
+  /* Called with each event, one JSON object without a newline; a negative
+     return ends the stream (e.g. stdout closed). */
+  int (*emit) (const char *json, void *data);
+  void *data;
+};
+/* runc's events: stats every interval and an oom event whenever the
+   oom_kill count of memory.events grows, until the container's cgroup is
+   empty or gone.  The state lock is held only while reading the state.
+   Error for a stopped container ("container with id ID is not running"). */
+int husk_container_events (const struct husk_context *ctx, const char *id,
+                           const struct husk_events_opts *o, husk_err_t **err);
+
+/* The pids in the container's cgroup and below, ascending.  Caller frees. */
+int husk_container_ps (const struct husk_context *ctx, const char *id, pid_t **pids, size_t *n,
+                       husk_err_t **err);
 
 #endif
