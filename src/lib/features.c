@@ -31,7 +31,7 @@ static const struct
   .selinux = false,
   .intel_rdt = false,
   .net_devices = false,
-  .memory_policy = false,
+  .memory_policy = true,
 };
 
 /* Config annotations whose presence changes what husk does: none. */
