@@ -336,11 +336,12 @@ husk_state_status (int dirfd, const struct husk_state *st)
     return HUSK_STATUS_STOPPED; /* half-created and abandoned */
   if (!husk_state_pid_alive (st))
     return HUSK_STATUS_STOPPED;
-  if (faccessat (dirfd, HUSK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    return HUSK_STATUS_CREATED;
+  /* the freezer first: a created container can be paused too (runc) */
   bool frozen = false;
   if (st->cgroup && husk_cgroup_is_frozen (st->cgroup, &frozen, NULL) == 0 && frozen)
     return HUSK_STATUS_PAUSED;
+  if (faccessat (dirfd, HUSK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return HUSK_STATUS_CREATED;
   return HUSK_STATUS_RUNNING;
 }
 
