@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "husk/log.h"
+#include "husk/state.h"
 #include "husk/util.h"
 
 static int log_fd = 2;
@@ -72,13 +73,8 @@ husk_log (enum husk_log_level level, const char *fmt, ...)
   vsnprintf (msg, sizeof msg, fmt, ap);
   va_end (ap);
 
-  char stamp[64];
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (stamp + n, sizeof stamp - n, ".%09ldZ", ts.tv_nsec);
+  char stamp[HUSK_RFC3339_MAX];
+  husk_format_rfc3339 (stamp);
 
   char line[4096];
   size_t used = 0;
