@@ -71,8 +71,6 @@ char *husk_state_json (const struct husk_state *st, enum husk_status status, boo
 
 /* Now as RFC 3339 with nanoseconds, UTC ("2026-12-07T01:48:58.906860439Z"). */
 char *husk_now_rfc3339 (void);
-#define HUSK_RFC3339_MAX 64
-const char *husk_format_rfc3339 (char buf[HUSK_RFC3339_MAX]);
 
 #define HUSK_EXEC_FIFO "exec.fifo"
 #define HUSK_STATE_FILE "state.json"

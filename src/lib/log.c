@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "husk/log.h"
-#include "husk/state.h"
 #include "husk/util.h"
 
 static int log_fd = 2;

@@ -352,15 +352,3 @@ husk_now_rfc3339 (void)
   return xstrdup (husk_format_rfc3339 (buf));
 }
 
-/* By hand: strftime would read the time zone database for a UTC stamp. */
-const char *
-husk_format_rfc3339 (char buf[HUSK_RFC3339_MAX])
-{
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  snprintf (buf, HUSK_RFC3339_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-  return buf;
-}
