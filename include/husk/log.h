@@ -21,8 +21,8 @@ void husk_log (enum husk_log_level level, const char *fmt, ...)
 bool husk_log_is_stderr (void);
 
 #define husk_log_error(...) husk_log (HUSK_LOG_ERROR, __VA_ARGS__)
-#define husk_log_warn(...) husk_log (HUSK_LOG_WARN, __VA_ARGS__)
-#define husk_log_info(...) husk_log (HUSK_LOG_INFO, __VA_ARGS__)
+#define husk_log_warn(...)  husk_log (HUSK_LOG_WARN, __VA_ARGS__)
+#define husk_log_info(...)  husk_log (HUSK_LOG_INFO, __VA_ARGS__)
 #define husk_log_debug(...) husk_log (HUSK_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -11,7 +11,7 @@
 
 struct husk_proc_stat
 {
-  char state;          /* R, S, D, Z, ... */
+  char state; /* R, S, D, Z, ... */
   pid_t ppid;
   uint64_t start_time; /* clock ticks since boot */
 };

@@ -12,10 +12,26 @@
 
 #include "husk/error.h"
 
-typedef struct { bool set; int64_t value; } husk_opt_i64;
-typedef struct { bool set; uint64_t value; } husk_opt_u64;
-typedef struct { bool set; uint32_t value; } husk_opt_u32;
-typedef struct { bool set; bool value; } husk_opt_bool;
+typedef struct
+{
+  bool set;
+  int64_t value;
+} husk_opt_i64;
+typedef struct
+{
+  bool set;
+  uint64_t value;
+} husk_opt_u64;
+typedef struct
+{
+  bool set;
+  uint32_t value;
+} husk_opt_u32;
+typedef struct
+{
+  bool set;
+  bool value;
+} husk_opt_bool;
 
 /* A JSON object of string values, in file order. */
 struct husk_kv
@@ -42,11 +58,16 @@ struct husk_rlimit
 
 struct husk_capabilities
 {
-  char **bounding; size_t n_bounding;
-  char **effective; size_t n_effective;
-  char **inheritable; size_t n_inheritable;
-  char **permitted; size_t n_permitted;
-  char **ambient; size_t n_ambient;
+  char **bounding;
+  size_t n_bounding;
+  char **effective;
+  size_t n_effective;
+  char **inheritable;
+  size_t n_inheritable;
+  char **permitted;
+  size_t n_permitted;
+  char **ambient;
+  size_t n_ambient;
 };
 
 struct husk_user
@@ -54,7 +75,8 @@ struct husk_user
   uint32_t uid;
   uint32_t gid;
   husk_opt_u32 umask;
-  uint32_t *additional_gids; size_t n_additional_gids;
+  uint32_t *additional_gids;
+  size_t n_additional_gids;
   char *username; /* Windows only; parsed and ignored */
 };
 
@@ -63,7 +85,8 @@ struct husk_scheduler
   char *policy; /* "SCHED_OTHER" ... */
   int32_t nice;
   int32_t priority;
-  char **flags; size_t n_flags;
+  char **flags;
+  size_t n_flags;
   husk_opt_u64 runtime;
   husk_opt_u64 deadline;
   husk_opt_u64 period;
@@ -88,12 +111,15 @@ struct husk_process
   uint32_t console_height;
   uint32_t console_width;
   struct husk_user user;
-  char **args; size_t n_args;
+  char **args;
+  size_t n_args;
   char *command_line; /* Windows only */
-  char **env; size_t n_env;
+  char **env;
+  size_t n_env;
   char *cwd;
   struct husk_capabilities *capabilities;
-  struct husk_rlimit *rlimits; size_t n_rlimits;
+  struct husk_rlimit *rlimits;
+  size_t n_rlimits;
   bool no_new_privileges;
   char *apparmor_profile;
   husk_opt_i64 oom_score_adj;
@@ -116,9 +142,12 @@ struct husk_mount
   char *destination;
   char *source;
   char *type;
-  char **options; size_t n_options;
-  struct husk_id_mapping *uid_mappings; size_t n_uid_mappings;
-  struct husk_id_mapping *gid_mappings; size_t n_gid_mappings;
+  char **options;
+  size_t n_options;
+  struct husk_id_mapping *uid_mappings;
+  size_t n_uid_mappings;
+  struct husk_id_mapping *gid_mappings;
+  size_t n_gid_mappings;
 };
 
 /* ---- hooks ---- */
@@ -140,8 +169,10 @@ extern const char *const husk_hook_names[HUSK_HOOK_KIND_COUNT];
 struct husk_hook
 {
   char *path;
-  char **args; size_t n_args;
-  char **env; size_t n_env;
+  char **args;
+  size_t n_args;
+  char **env;
+  size_t n_env;
   husk_opt_i64 timeout; /* seconds, > 0 */
 };
 
@@ -196,7 +227,7 @@ struct husk_device
 struct husk_device_cgroup_rule
 {
   bool allow;
-  char *type; /* "a", "c", "b" or NULL (= all) */
+  char *type;         /* "a", "c", "b" or NULL (= all) */
   husk_opt_i64 major; /* unset = wildcard */
   husk_opt_i64 minor;
   char *access; /* "rwm" subset, NULL = all */
@@ -247,11 +278,16 @@ struct husk_block_io
 {
   husk_opt_u32 weight;
   husk_opt_u32 leaf_weight;
-  struct husk_weight_device *weight_device; size_t n_weight_device;
-  struct husk_throttle_device *throttle_read_bps_device; size_t n_throttle_read_bps_device;
-  struct husk_throttle_device *throttle_write_bps_device; size_t n_throttle_write_bps_device;
-  struct husk_throttle_device *throttle_read_iops_device; size_t n_throttle_read_iops_device;
-  struct husk_throttle_device *throttle_write_iops_device; size_t n_throttle_write_iops_device;
+  struct husk_weight_device *weight_device;
+  size_t n_weight_device;
+  struct husk_throttle_device *throttle_read_bps_device;
+  size_t n_throttle_read_bps_device;
+  struct husk_throttle_device *throttle_write_bps_device;
+  size_t n_throttle_write_bps_device;
+  struct husk_throttle_device *throttle_read_iops_device;
+  size_t n_throttle_read_iops_device;
+  struct husk_throttle_device *throttle_write_iops_device;
+  size_t n_throttle_write_iops_device;
 };
 
 struct husk_hugepage_limit
@@ -269,7 +305,8 @@ struct husk_net_priority
 struct husk_network
 {
   husk_opt_u32 class_id;
-  struct husk_net_priority *priorities; size_t n_priorities;
+  struct husk_net_priority *priorities;
+  size_t n_priorities;
 };
 
 struct husk_rdma
@@ -281,15 +318,19 @@ struct husk_rdma
 
 struct husk_resources
 {
-  struct husk_device_cgroup_rule *devices; size_t n_devices;
+  struct husk_device_cgroup_rule *devices;
+  size_t n_devices;
   struct husk_memory *memory;
   struct husk_cpu *cpu;
   husk_opt_i64 pids_limit; /* linux.resources.pids.limit */
   struct husk_block_io *block_io;
-  struct husk_hugepage_limit *hugepage_limits; size_t n_hugepage_limits;
+  struct husk_hugepage_limit *hugepage_limits;
+  size_t n_hugepage_limits;
   struct husk_network *network;
-  struct husk_rdma *rdma; size_t n_rdma; /* object keyed by device name */
-  struct husk_kv *unified; size_t n_unified;
+  struct husk_rdma *rdma;
+  size_t n_rdma; /* object keyed by device name */
+  struct husk_kv *unified;
+  size_t n_unified;
 };
 
 struct husk_seccomp_arg
@@ -302,27 +343,33 @@ struct husk_seccomp_arg
 
 struct husk_seccomp_syscall
 {
-  char **names; size_t n_names;
+  char **names;
+  size_t n_names;
   char *action;
   husk_opt_u32 errno_ret;
-  struct husk_seccomp_arg *args; size_t n_args;
+  struct husk_seccomp_arg *args;
+  size_t n_args;
 };
 
 struct husk_seccomp
 {
   char *default_action;
   husk_opt_u32 default_errno_ret;
-  char **architectures; size_t n_architectures;
-  char **flags; size_t n_flags;
+  char **architectures;
+  size_t n_architectures;
+  char **flags;
+  size_t n_flags;
   char *listener_path;
   char *listener_metadata;
-  struct husk_seccomp_syscall *syscalls; size_t n_syscalls;
+  struct husk_seccomp_syscall *syscalls;
+  size_t n_syscalls;
 };
 
 struct husk_intel_rdt
 {
   char *clos_id;
-  char **schemata; size_t n_schemata;
+  char **schemata;
+  size_t n_schemata;
   char *l3_cache_schema;
   char *mem_bw_schema;
   bool enable_monitoring;
@@ -331,14 +378,16 @@ struct husk_intel_rdt
 struct husk_personality
 {
   char *domain; /* "LINUX" | "LINUX32" */
-  char **flags; size_t n_flags;
+  char **flags;
+  size_t n_flags;
 };
 
 struct husk_memory_policy
 {
   char *mode; /* "MPOL_DEFAULT" ... */
   char *nodes;
-  char **flags; size_t n_flags;
+  char **flags;
+  size_t n_flags;
 };
 
 struct husk_net_device
@@ -349,23 +398,31 @@ struct husk_net_device
 
 struct husk_linux
 {
-  struct husk_namespace *namespaces; size_t n_namespaces;
-  struct husk_id_mapping *uid_mappings; size_t n_uid_mappings;
-  struct husk_id_mapping *gid_mappings; size_t n_gid_mappings;
+  struct husk_namespace *namespaces;
+  size_t n_namespaces;
+  struct husk_id_mapping *uid_mappings;
+  size_t n_uid_mappings;
+  struct husk_id_mapping *gid_mappings;
+  size_t n_gid_mappings;
   struct husk_time_offsets *time_offsets;
-  struct husk_device *devices; size_t n_devices;
+  struct husk_device *devices;
+  size_t n_devices;
   char *cgroups_path;
   struct husk_resources *resources;
   struct husk_intel_rdt *intel_rdt;
-  struct husk_kv *sysctl; size_t n_sysctl;
+  struct husk_kv *sysctl;
+  size_t n_sysctl;
   struct husk_seccomp *seccomp;
   char *rootfs_propagation;
-  char **masked_paths; size_t n_masked_paths;
-  char **readonly_paths; size_t n_readonly_paths;
+  char **masked_paths;
+  size_t n_masked_paths;
+  char **readonly_paths;
+  size_t n_readonly_paths;
   char *mount_label;
   struct husk_personality *personality;
   struct husk_memory_policy *memory_policy;
-  struct husk_net_device *net_devices; size_t n_net_devices;
+  struct husk_net_device *net_devices;
+  size_t n_net_devices;
 };
 
 /* ---- the whole config ---- */
@@ -377,9 +434,11 @@ struct husk_spec
   struct husk_root *root;
   char *hostname;
   char *domainname;
-  struct husk_mount *mounts; size_t n_mounts;
+  struct husk_mount *mounts;
+  size_t n_mounts;
   struct husk_hook_list hooks[HUSK_HOOK_KIND_COUNT];
-  struct husk_kv *annotations; size_t n_annotations;
+  struct husk_kv *annotations;
+  size_t n_annotations;
   struct husk_linux *linux_; /* `linux` is a predefined macro in GNU C */
 };
 
@@ -390,8 +449,7 @@ int husk_spec_parse (const char *json, size_t len, struct husk_spec **out, husk_
 int husk_spec_load_at (int bundle_dirfd, struct husk_spec **out, husk_err_t **err);
 
 /* Parse a process.json (exec --process, same shape as config.json's "process"). */
-int husk_process_parse (const char *json, size_t len, struct husk_process **out,
-                        husk_err_t **err);
+int husk_process_parse (const char *json, size_t len, struct husk_process **out, husk_err_t **err);
 
 /* Parse a linux.resources document (update --resources). */
 int husk_resources_parse (const char *json, size_t len, struct husk_resources **out,

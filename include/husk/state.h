@@ -13,7 +13,7 @@
 #include "husk/spec.h"
 
 #define HUSK_DEFAULT_ROOT "/run/husk"
-#define HUSK_ID_MAX 1024
+#define HUSK_ID_MAX       1024
 
 enum husk_status
 {
@@ -36,7 +36,7 @@ struct husk_state
   char *owner;
   struct husk_kv *annotations;
   size_t n_annotations;
-  char *cgroup; /* path inside the cgroup2 hierarchy, NULL when none */
+  char *cgroup;   /* path inside the cgroup2 hierarchy, NULL when none */
   unsigned hooks; /* bit (1 << enum husk_hook_kind) per kind config.json has */
 };
 
@@ -72,8 +72,8 @@ char *husk_state_json (const struct husk_state *st, enum husk_status status, boo
 /* Now as RFC 3339 with nanoseconds, UTC ("2026-12-07T01:48:58.906860439Z"). */
 char *husk_now_rfc3339 (void);
 
-#define HUSK_EXEC_FIFO "exec.fifo"
-#define HUSK_STATE_FILE "state.json"
+#define HUSK_EXEC_FIFO   "exec.fifo"
+#define HUSK_STATE_FILE  "state.json"
 #define HUSK_CONFIG_COPY "config.json"
 
 #endif

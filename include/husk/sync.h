@@ -11,19 +11,20 @@
 
 enum husk_sync_type
 {
-  SYNC_ERROR = 1,     /* child → parent: errnum + message; child exits */
-  SYNC_IDMAP_REQUEST, /* child → parent: write my uid/gid maps */
-  SYNC_IDMAP_DONE,    /* parent → child */
-  SYNC_CONSOLE,       /* child → parent: the pty master (fd attached) */
-  SYNC_SECCOMP,       /* child → parent: the seccomp listener (fd attached) */
-  SYNC_SECCOMP_DONE,  /* parent → child */
-  SYNC_HOOKS,         /* child → parent: run prestart + createRuntime now */
-  SYNC_HOOKS_DONE,    /* parent → child */
-  SYNC_READY,         /* child → parent: setup done, waiting for start */
-  SYNC_COMMIT,        /* parent → child (create): state written, wait for start;
-                         child → parent: acknowledged, no longer dies with the parent */
-  SYNC_START,         /* parent → child (run): state written, go without the fifo */
-  SYNC_WARNING,       /* child → parent: a warning line for the log */
+  SYNC_ERROR = 1,       /* child → parent: errnum + message; child exits */
+  SYNC_NAMESPACES,      /* child → parent: my namespaces are in place; write my id maps
+                           and time offsets, move the net devices in */
+  SYNC_NAMESPACES_DONE, /* parent → child */
+  SYNC_CONSOLE,         /* child → parent: the pty master (fd attached) */
+  SYNC_SECCOMP,         /* child → parent: the seccomp listener (fd attached) */
+  SYNC_SECCOMP_DONE,    /* parent → child */
+  SYNC_HOOKS,           /* child → parent: run prestart + createRuntime now */
+  SYNC_HOOKS_DONE,      /* parent → child */
+  SYNC_READY,           /* child → parent: setup done, waiting for start */
+  SYNC_COMMIT,          /* parent → child (create): state written, wait for start;
+                           child → parent: acknowledged, no longer dies with the parent */
+  SYNC_START,           /* parent → child (run): state written, go without the fifo */
+  SYNC_WARNING,         /* child → parent: a warning line for the log */
 };
 
 #define HUSK_SYNC_MSG_MAX 1024

@@ -21,11 +21,11 @@ void fclosep (FILE **f);
 void closedirp (DIR **d);
 void strv_freep (char ***v);
 
-#define cleanup_free __attribute__ ((cleanup (freep)))
-#define cleanup_close __attribute__ ((cleanup (closep)))
+#define cleanup_free   __attribute__ ((cleanup (freep)))
+#define cleanup_close  __attribute__ ((cleanup (closep)))
 #define cleanup_fclose __attribute__ ((cleanup (fclosep)))
-#define cleanup_dir __attribute__ ((cleanup (closedirp)))
-#define cleanup_strv __attribute__ ((cleanup (strv_freep)))
+#define cleanup_dir    __attribute__ ((cleanup (closedirp)))
+#define cleanup_strv   __attribute__ ((cleanup (strv_freep)))
 
 /* Hand ownership over: return the value and leave NULL / -1 behind. */
 #define steal_pointer(pp)                                                                          \

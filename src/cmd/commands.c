@@ -15,9 +15,9 @@
 #pragma weak cmd_ps
 
 const struct husk_command *const husk_commands[] = {
-  &cmd_create, &cmd_start, &cmd_run,    &cmd_state,  &cmd_kill,   &cmd_delete,
-  &cmd_list,   &cmd_spec,  &cmd_exec,   &cmd_features, &cmd_pause, &cmd_resume,
-  &cmd_update, &cmd_events, &cmd_ps,    NULL,
+  &cmd_create, &cmd_start,  &cmd_run,  &cmd_state,    &cmd_kill,  &cmd_delete,
+  &cmd_list,   &cmd_spec,   &cmd_exec, &cmd_features, &cmd_pause, &cmd_resume,
+  &cmd_update, &cmd_events, &cmd_ps,   NULL,
 };
 
 const struct husk_command *
@@ -61,7 +61,7 @@ cmd_positional (int argc, char **argv, int min, int max, const struct husk_comma
                 husk_err_t **err)
 {
   int n = argc - optind;
-  (void) argv;
+  (void)argv;
   if (n < min)
     return husk_error (err, 0, "%s: \"husk %s\" requires %s%d argument%s (usage: husk %s %s)",
                        c->name, c->name, min == max ? "exactly " : "at least ", min,

@@ -25,24 +25,32 @@ print_table (const struct husk_list_entry *e, size_t n)
     {
       const struct husk_state *st = e[i].state;
       snprintf (pid, sizeof pid, "%d", e[i].status == HUSK_STATUS_STOPPED ? 0 : st->pid);
-      const char *cells[] = { st->id, pid, husk_status_names[e[i].status],
-                              st->bundle ? st->bundle : "", st->created ? st->created : "", "root" };
+      const char *cells[] = { st->id,
+                              pid,
+                              husk_status_names[e[i].status],
+                              st->bundle ? st->bundle : "",
+                              st->created ? st->created : "",
+                              "root" };
       for (size_t c = 0; c < 6; c++)
         if (strlen (cells[c]) > w[c])
           w[c] = strlen (cells[c]);
     }
   /* tabwriter-like: minimum width 12, padding 3, like runc */
   for (size_t c = 0; c < 6; c++)
-    printf ("%-*s", c < 5 ? (int) (w[c] < 9 ? 12 : w[c] + 3) : 0, heads[c]);
+    printf ("%-*s", c < 5 ? (int)(w[c] < 9 ? 12 : w[c] + 3) : 0, heads[c]);
   putchar ('\n');
   for (size_t i = 0; i < n; i++)
     {
       const struct husk_state *st = e[i].state;
       snprintf (pid, sizeof pid, "%d", e[i].status == HUSK_STATUS_STOPPED ? 0 : st->pid);
-      const char *cells[] = { st->id, pid, husk_status_names[e[i].status],
-                              st->bundle ? st->bundle : "", st->created ? st->created : "", "root" };
+      const char *cells[] = { st->id,
+                              pid,
+                              husk_status_names[e[i].status],
+                              st->bundle ? st->bundle : "",
+                              st->created ? st->created : "",
+                              "root" };
       for (size_t c = 0; c < 6; c++)
-        printf ("%-*s", c < 5 ? (int) (w[c] < 9 ? 12 : w[c] + 3) : 0, cells[c]);
+        printf ("%-*s", c < 5 ? (int)(w[c] < 9 ? 12 : w[c] + 3) : 0, cells[c]);
       putchar ('\n');
     }
 }

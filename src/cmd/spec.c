@@ -23,7 +23,7 @@ static const struct option spec_options[] = {
 static int
 run_spec (const struct husk_context *ctx, int argc, char **argv, husk_err_t **err)
 {
-  (void) ctx;
+  (void)ctx;
   const char *bundle = ".";
   bool rootless = false;
   int opt;
@@ -50,8 +50,7 @@ run_spec (const struct husk_context *ctx, int argc, char **argv, husk_err_t **er
   if (faccessat (dfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return husk_error (err, 0, "File config.json exists. Remove it first");
   cleanup_free char *json = husk_spec_default_json (rootless, geteuid (), getegid ());
-  if (husk_write_file_at (dfd, "config.json", json, strlen (json), O_CREAT | O_EXCL, 0666, err)
-      < 0)
+  if (husk_write_file_at (dfd, "config.json", json, strlen (json), O_CREAT | O_EXCL, 0666, err) < 0)
     return -1;
   return 0;
 }

@@ -80,7 +80,7 @@ state_has_hook (const struct husk_state *st, enum husk_hook_kind kind)
    only when the state says it has such hooks. */
 static int
 state_run_hooks (const struct husk_state *st, enum husk_hook_kind kind, const char *json,
-                      husk_err_t **err)
+                 husk_err_t **err)
 {
   cleanup_close int bfd = open (st->bundle, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (bfd < 0)
@@ -130,8 +130,7 @@ husk_container_start (const struct husk_context *ctx, const char *id, husk_err_t
 }
 
 int
-husk_container_state (const struct husk_context *ctx, const char *id, char **json,
-                      husk_err_t **err)
+husk_container_state (const struct husk_context *ctx, const char *id, char **json, husk_err_t **err)
 {
   cleanup_close int dfd = -1;
   cleanup_state struct husk_state *st = NULL;
@@ -184,13 +183,12 @@ destroy (int dfd, struct husk_state *st, const struct husk_context *ctx, husk_er
   cleanup_close int root = -1;
   if (husk_state_root_open (ctx->root, false, &root, err) < 0)
     return -1;
-  (void) dfd;
+  (void)dfd;
   return husk_state_dir_remove (root, st->id, err);
 }
 
 int
-husk_container_delete (const struct husk_context *ctx, const char *id, bool force,
-                       husk_err_t **err)
+husk_container_delete (const struct husk_context *ctx, const char *id, bool force, husk_err_t **err)
 {
   cleanup_close int dfd = -1;
   cleanup_state struct husk_state *st = NULL;

@@ -54,7 +54,7 @@ husk_clone3 (uint64_t flags, int cgroup_fd, int *pidfd, husk_err_t **err)
 {
   struct clone_args args = {
     .flags = flags | CLONE_PIDFD,
-    .pidfd = (uint64_t) (uintptr_t) pidfd,
+    .pidfd = (uint64_t)(uintptr_t)pidfd,
     .exit_signal = SIGCHLD,
   };
   if (cgroup_fd >= 0)
@@ -65,19 +65,19 @@ husk_clone3 (uint64_t flags, int cgroup_fd, int *pidfd, husk_err_t **err)
   long r = syscall (SYS_clone3, &args, sizeof args);
   if (r < 0)
     return husk_error (err, errno, "clone3");
-  return (pid_t) r;
+  return (pid_t)r;
 }
 
 int
 husk_pidfd_open (pid_t pid)
 {
-  return (int) syscall (SYS_pidfd_open, pid, 0);
+  return (int)syscall (SYS_pidfd_open, pid, 0);
 }
 
 int
 husk_pidfd_send_signal (int pidfd, int sig)
 {
-  return (int) syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+  return (int)syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
 void
@@ -143,12 +143,12 @@ husk_wait_forward (pid_t pid, int pidfd, int *exit_code, husk_err_t **err)
         continue;
       if (n != sizeof si)
         return husk_error (err, errno, "read signalfd");
-      if (forwarded ((int) si.ssi_signo))
+      if (forwarded ((int)si.ssi_signo))
         {
           if (pidfd >= 0)
-            husk_pidfd_send_signal (pidfd, (int) si.ssi_signo);
+            husk_pidfd_send_signal (pidfd, (int)si.ssi_signo);
           else
-            kill (pid, (int) si.ssi_signo);
+            kill (pid, (int)si.ssi_signo);
         }
     }
 }

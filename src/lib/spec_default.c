@@ -8,7 +8,7 @@
 static void
 str (yajl_gen g, const char *s)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 static void
@@ -28,8 +28,8 @@ strv (yajl_gen g, const char *key, const char *const *v)
   yajl_gen_array_close (g);
 }
 
-static const char *const default_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
-                                            NULL };
+static const char *const default_caps[]
+    = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
 
 static void
 gen_process (yajl_gen g)
@@ -151,10 +151,17 @@ gen_idmap (yajl_gen g, const char *key, unsigned host)
 static void
 gen_linux (yajl_gen g, bool rootless, uid_t uid, gid_t gid)
 {
-  static const char *const masked[]
-      = { "/proc/acpi",      "/proc/asound",     "/proc/kcore",       "/proc/keys",
-          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-          "/sys/firmware",   "/proc/scsi",       NULL };
+  static const char *const masked[] = { "/proc/acpi",
+                                        "/proc/asound",
+                                        "/proc/kcore",
+                                        "/proc/keys",
+                                        "/proc/latency_stats",
+                                        "/proc/timer_list",
+                                        "/proc/timer_stats",
+                                        "/proc/sched_debug",
+                                        "/sys/firmware",
+                                        "/proc/scsi",
+                                        NULL };
   static const char *const readonly[]
       = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
   static const char *const ns_root[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
@@ -216,7 +223,7 @@ husk_spec_default_json (bool rootless, uid_t uid, gid_t gid)
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);
-  char *r = xasprintf ("%.*s", (int) len, buf);
+  char *r = xasprintf ("%.*s", (int)len, buf);
   yajl_gen_free (g);
   return r;
 }

@@ -34,8 +34,10 @@ husk_id_validate (const char *id, husk_err_t **err)
   if (id[0] == '.')
     return husk_error (err, 0, "invalid container id \"%s\": cannot start with '.'", id);
   for (const char *p = id; *p; p++)
-    if (!isalnum ((unsigned char) *p) && *p != '_' && *p != '.' && *p != '-')
-      return husk_error (err, 0, "invalid container id \"%s\": only letters, digits, '_', '.' and '-' are allowed", id);
+    if (!isalnum ((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+      return husk_error (
+          err, 0, "invalid container id \"%s\": only letters, digits, '_', '.' and '-' are allowed",
+          id);
   return 0;
 }
 
@@ -132,7 +134,7 @@ husk_state_dir_remove (int root_fd, const char *id, husk_err_t **err)
 static void
 gen_str (yajl_gen g, const char *s)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 static void
@@ -148,7 +150,7 @@ gen_finish (yajl_gen g, bool newline)
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);
-  char *r = xasprintf ("%.*s%s", (int) len, buf, newline ? "\n" : "");
+  char *r = xasprintf ("%.*s%s", (int)len, buf, newline ? "\n" : "");
   yajl_gen_free (g);
   return r;
 }
@@ -198,7 +200,7 @@ state_file_json (const struct husk_state *st)
   gen_str (g, "pid");
   yajl_gen_integer (g, st->pid);
   gen_str (g, "start_time");
-  yajl_gen_integer (g, (long long) st->start_time);
+  yajl_gen_integer (g, (long long)st->start_time);
   gen_kv_str (g, "bundle", st->bundle);
   gen_kv_str (g, "rootfs", st->rootfs);
   gen_kv_str (g, "created", st->created);
@@ -216,8 +218,8 @@ int
 husk_state_write (int dirfd, const struct husk_state *st, husk_err_t **err)
 {
   cleanup_free char *json = state_file_json (st);
-  if (husk_write_file_at (dirfd, HUSK_STATE_FILE ".tmp", json, strlen (json),
-                          O_CREAT | O_TRUNC, 0600, err)
+  if (husk_write_file_at (dirfd, HUSK_STATE_FILE ".tmp", json, strlen (json), O_CREAT | O_TRUNC,
+                          0600, err)
       < 0)
     return -1;
   if (renameat (dirfd, HUSK_STATE_FILE ".tmp", dirfd, HUSK_STATE_FILE) < 0)
@@ -271,7 +273,7 @@ husk_state_read (int dirfd, const char *id, struct husk_state **out, husk_err_t 
   st->created = tree_str (root, "created");
   st->owner = tree_str (root, "owner");
   st->cgroup = tree_str (root, "cgroup");
-  st->hooks = (unsigned) tree_int (root, "hooks");
+  st->hooks = (unsigned)tree_int (root, "hooks");
   const char *apath[] = { "annotations", NULL };
   yajl_val ann = yajl_tree_get (root, apath, yajl_t_object);
   if (ann)
@@ -351,4 +353,3 @@ husk_now_rfc3339 (void)
   char buf[HUSK_RFC3339_MAX];
   return xstrdup (husk_format_rfc3339 (buf));
 }
-

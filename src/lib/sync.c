@@ -11,7 +11,7 @@ int
 husk_send_fd (int sock, int fd, const void *data, size_t len, husk_err_t **err)
 {
   char dummy = 0;
-  struct iovec iov = { .iov_base = (void *) (data ? data : &dummy), .iov_len = data ? len : 1 };
+  struct iovec iov = { .iov_base = (void *)(data ? data : &dummy), .iov_len = data ? len : 1 };
   union
   {
     char buf[CMSG_SPACE (sizeof (int))];

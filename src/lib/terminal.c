@@ -84,7 +84,7 @@ husk_terminal_proxy (int master, pid_t pid, int pidfd, int *exit_code, husk_err_
       if (si.ssi_signo == SIGWINCH)
         copy_winsize (master);
       else if (si.ssi_signo != SIGCHLD)
-        husk_pidfd_send_signal (pidfd, (int) si.ssi_signo);
+        husk_pidfd_send_signal (pidfd, (int)si.ssi_signo);
       int status;
       pid_t r;
       while ((r = waitpid (-1, &status, WNOHANG)) > 0)
@@ -94,8 +94,7 @@ husk_terminal_proxy (int master, pid_t pid, int pidfd, int *exit_code, husk_err_
             while (poll (fds, 1, 0) > 0 && (fds[0].revents & POLLIN) && pump (master, 1))
               ;
             restore_tty ();
-            *exit_code = WIFEXITED (status) ? WEXITSTATUS (status)
-                                             : 128 + WTERMSIG (status);
+            *exit_code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
             return 0;
           }
     }

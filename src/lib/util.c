@@ -14,7 +14,7 @@
 void
 freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 
 void
@@ -229,7 +229,7 @@ husk_parse_int (const char *s, int *out)
   int64_t v;
   if (husk_parse_i64 (s, &v) < 0 || v < INT_MIN || v > INT_MAX)
     return -1;
-  *out = (int) v;
+  *out = (int)v;
   return 0;
 }
 
