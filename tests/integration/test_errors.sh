@@ -70,12 +70,12 @@ container_in() {
   new_bundle
   cfg_args sleep 1000
   P[ID]=$(new_id)
-  husk_cmd create --bundle "$BUNDLE" "${P[ID]}" >/dev/null 2>&1
+  husk_cmd create --bundle "$BUNDLE" "${P[ID]}" >/dev/null 2>&1 || fail "create failed"
   track_container "${P[ID]}"
-  [[ $status == created ]] && return 0
-  husk_cmd start "${P[ID]}"
-  [[ $status == running ]] && return 0
-  husk_cmd kill "${P[ID]}" KILL
+  [[ $status != created ]] || return 0
+  husk_cmd start "${P[ID]}" || fail "start failed"
+  [[ $status != running ]] || return 0
+  husk_cmd kill "${P[ID]}" KILL || fail "kill failed"
   wait_until 10 status_is "${P[ID]}" stopped
 }
 
@@ -106,7 +106,8 @@ err_systemd_cgroup() {
 
 err_spec_exists() {
   new_bundle
-  (cd "$BUNDLE" && expect_error husk_bare spec)
+  cd "$BUNDLE"
+  expect_error husk_bare spec
 }
 
 # ---------------------------------------------------------------- ids

@@ -121,7 +121,7 @@ case_oci_versions() {
     id=$(new_id)
     capture husk_cmd create --bundle "$BUNDLE" "$id"
     [[ $RC == 0 ]] || fail "ociVersion $v refused"$'\n'"$(_show_output)"
-    husk_cmd delete --force "$id"
+    husk_cmd delete --force "$id" || fail "delete failed"
   done
   for v in "${refused[@]}"; do
     cfg_set '.ociVersion = $v' --arg v "$v"
@@ -139,7 +139,7 @@ create_ok() {
   id=$(new_id)
   capture husk_cmd create --bundle "$BUNDLE" "$id"
   [[ $RC == 0 ]] || fail "$1: refused"$'\n'"$(_show_output)"
-  husk_cmd delete --force "$id"
+  husk_cmd delete --force "$id" || fail "delete failed"
 }
 
 # create_refused TEXT: `create` of $BUNDLE fails saying TEXT.
@@ -203,12 +203,12 @@ case_hooks_run() {
   cfg_set '.hooks = $h' --argjson h "$hooks"
   cfg_args sleep 1000
   id=$(new_id)
-  husk_cmd create --bundle "$BUNDLE" "$id"
+  husk_cmd create --bundle "$BUNDLE" "$id" || fail "create with every hook failed"
   track_container "$id"
-  husk_cmd start "$id"
-  husk_cmd kill "$id" KILL
+  husk_cmd start "$id" || fail "start failed"
+  husk_cmd kill "$id" KILL || fail "kill failed"
   wait_until 10 status_is "$id" stopped
-  husk_cmd delete "$id"
+  husk_cmd delete "$id" || fail "delete failed"
   for kind in $(feat '.hooks[]'); do
     grep -qx "$kind" "$host_log" || fail "hook $kind listed but did not run; log:"$'\n'"$(cat "$host_log")"
   done
