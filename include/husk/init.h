@@ -28,8 +28,11 @@ struct husk_launch
 
   struct husk_ns_plan ns;
   bool new_userns;
+  bool in_userns;  /* new or joined: become its root */
+  bool ns_request; /* the parent has work once the namespaces exist (SYNC_NAMESPACES) */
   unsigned long rootfs_propagation;
   struct husk_mount_plan *mount_plans;
+  int *idmap_trees; /* per mount: -1, or an idmapped tree to attach (mount_idmap.h) */
   bool has_caps;
   struct husk_cap_sets caps;
   struct husk_rlimit_setting *rlimits;

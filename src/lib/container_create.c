@@ -19,6 +19,7 @@
 #include "husk/hooks.h"
 #include "husk/init.h"
 #include "husk/log.h"
+#include "husk/mount_idmap.h"
 #include "husk/process.h"
 #include "husk/sync.h"
 #include "husk/terminal.h"
@@ -77,6 +78,9 @@ creation_release (struct creation *c)
   for (size_t i = 0; c->spec && c->launch.mount_plans && i < c->spec->n_mounts; i++)
     husk_mount_plan_free (&c->launch.mount_plans[i]);
   free (c->launch.mount_plans);
+  if (c->spec)
+    husk_idmap_trees_close (c->launch.idmap_trees, c->spec->n_mounts);
+  free (c->launch.idmap_trees);
   free (c->launch.rlimits);
   husk_seccomp_prog_free (c->launch.seccomp);
   husk_spec_free (c->spec);
@@ -148,7 +152,10 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
   if (husk_ns_plan_build (spec, &l->ns, err) < 0)
     return husk_error_prefix (err, "config.json");
   l->new_userns = (l->ns.clone_flags & CLONE_NEWUSER) != 0;
-  if (!(l->ns.clone_flags & CLONE_NEWNS) && l->ns.join_fds[HUSK_NS_MOUNT] < 0)
+  l->in_userns = l->new_userns || l->ns.join_fds[HUSK_NS_USER] >= 0;
+  l->ns_request = l->new_userns || (l->ns.unshare_flags & CLONE_NEWTIME);
+  if (!(l->ns.clone_flags & CLONE_NEWNS) && !(l->ns.unshare_flags & CLONE_NEWNS)
+      && l->ns.join_fds[HUSK_NS_MOUNT] < 0)
     return husk_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
   const struct husk_linux *lx = spec->linux_;
   if (husk_rootfs_propagation (lx ? lx->rootfs_propagation : NULL, &l->rootfs_propagation, err)
@@ -158,6 +165,9 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
   for (size_t i = 0; i < spec->n_mounts; i++)
     if (husk_mount_plan_build (&spec->mounts[i], &l->mount_plans[i], err) < 0)
       return husk_error_prefix (err, "config.json: mounts[%zu]", i);
+  l->idmap_trees = xmalloc0 ((spec->n_mounts + 1) * sizeof *l->idmap_trees);
+  if (husk_idmap_trees_prepare (spec, l->mount_plans, c->state.bundle, l->idmap_trees, err) < 0)
+    return -1;
   const struct husk_process *p = spec->process;
   if (p->capabilities)
     {
@@ -265,17 +275,38 @@ spawn_init (struct creation *c, husk_err_t **err)
   c->sync_fd = sv[0];
   c->launch.sync_fd = sv[1];
   husk_signals_block (&c->launch.sigmask);
-  pid_t pid = husk_clone3 (c->launch.ns.clone_flags, c->cgroup_fd, &c->pidfd, err);
-  if (pid < 0)
+  int saved_pidns = -1;
+  if (husk_ns_pid_enter (&c->launch.ns, &saved_pidns, err) < 0)
     return -1;
+  struct husk_ns_plan *ns = &c->launch.ns;
+  pid_t pid = husk_ns_needs_userns_clone (ns)
+                  ? husk_ns_clone_in_userns (ns, c->cgroup_fd, &c->pidfd, err)
+                  : husk_clone3 (ns->clone_flags, c->cgroup_fd, &c->pidfd, err);
   if (pid == 0)
     {
       close (c->sync_fd);
       husk_init_run (&c->launch);
     }
-  c->pid = pid;
+  if (pid > 0)
+    c->pid = pid;
+  /* back to our own pid namespace, after a failed clone too */
+  if (husk_ns_pid_leave (&saved_pidns, err) < 0 || pid < 0)
+    return -1;
   closep (&c->launch.sync_fd);
   husk_ns_plan_close (&c->launch.ns);
+  return 0;
+}
+
+/* The parent's part of the namespaces, once the child has them. */
+static int
+setup_namespaces (struct creation *c, husk_err_t **err)
+{
+  const struct husk_linux *lx = c->spec->linux_;
+  if (c->launch.new_userns && husk_ns_write_idmaps (c->pid, lx, err) < 0)
+    return -1;
+  if ((c->launch.ns.unshare_flags & CLONE_NEWTIME) && lx->time_offsets
+      && husk_ns_write_time_offsets (c->pid, lx->time_offsets, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -299,10 +330,9 @@ serve_init (struct creation *c, husk_err_t **err)
         {
         case SYNC_ERROR:
           return husk_error (err, msg.errnum, "%s", msg.text);
-        case SYNC_IDMAP_REQUEST:
-          if (husk_ns_write_idmaps (c->pid, c->spec->linux_, err) < 0)
-            return -1;
-          if (husk_sync_send (c->sync_fd, SYNC_IDMAP_DONE, 0, NULL, -1, err) < 0)
+        case SYNC_NAMESPACES:
+          if (setup_namespaces (c, err) < 0
+              || husk_sync_send (c->sync_fd, SYNC_NAMESPACES_DONE, 0, NULL, -1, err) < 0)
             return -1;
           break;
         case SYNC_CONSOLE:

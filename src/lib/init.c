@@ -3,21 +3,22 @@
    value was resolved by the parent; this file only performs it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
+#include <grp.h>
 #include <linux/keyctl.h>
+#include <linux/magic.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <unistd.h>
-#include <grp.h>
 
+#include "husk/devices.h"
 #include "husk/fs.h"
 #include "husk/hooks.h"
 #include "husk/init.h"
@@ -27,27 +28,29 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+static int
+compare_int (const void *a, const void *b)
+{
+  return *(const int *)a - *(const int *)b;
+}
+
 /* Close every fd the parent had open, keeping stdio, the preserved fds and
    the few this sequence still needs (all close-on-exec). */
 static int
 close_inherited_fds (const struct husk_launch *l, husk_err_t **err)
 {
-  int keep[4 + HUSK_NS_KIND_COUNT];
-  size_t n = 0;
+  size_t n_mounts = l->spec->n_mounts, n = 0;
+  cleanup_free int *keep = xmalloc0 ((3 + HUSK_NS_KIND_COUNT + n_mounts) * sizeof *keep);
   keep[n++] = l->sync_fd;
   if (l->fifo_fd >= 0)
     keep[n++] = l->fifo_fd;
   for (size_t i = 0; i < HUSK_NS_KIND_COUNT; i++)
     if (l->ns.join_fds[i] >= 0)
       keep[n++] = l->ns.join_fds[i];
-  /* sort (tiny n) */
-  for (size_t i = 1; i < n; i++)
-    for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--)
-      {
-        int t = keep[j];
-        keep[j] = keep[j - 1];
-        keep[j - 1] = t;
-      }
+  for (size_t i = 0; l->idmap_trees && i < n_mounts; i++)
+    if (l->idmap_trees[i] >= 0)
+      keep[n++] = l->idmap_trees[i];
+  qsort (keep, n, sizeof *keep, compare_int);
   unsigned lo = 3 + (unsigned)l->preserve_fds;
   for (size_t i = 0; i <= n; i++)
     {
@@ -56,52 +59,66 @@ close_inherited_fds (const struct husk_launch *l, husk_err_t **err)
         continue;
       if (hi > lo && syscall (SYS_close_range, lo, hi - 1, 0) < 0)
         return husk_error (err, errno, "close inherited fds");
-      lo = hi + 1;
-      if (i < n && hi == ~0U)
+      if (hi == ~0U)
         break;
+      lo = hi + 1;
     }
   return 0;
 }
 
+/* Join and unshare, let the parent do its part (id maps, time offsets,
+   net devices), and become root of the user namespace. */
 static int
-wait_for_idmap (const struct husk_launch *l, husk_err_t **err)
+setup_namespaces (struct husk_launch *l, husk_err_t **err)
 {
-  if (husk_sync_send (l->sync_fd, SYNC_IDMAP_REQUEST, 0, NULL, -1, err) < 0)
+  if (husk_ns_join (&l->ns, err) < 0)
     return -1;
-  if (husk_sync_expect (l->sync_fd, SYNC_IDMAP_DONE, NULL, err) < 0)
+  husk_ns_plan_close (&l->ns);
+  if (l->ns_request
+      && (husk_sync_send (l->sync_fd, SYNC_NAMESPACES, 0, NULL, -1, err) < 0
+          || husk_sync_expect (l->sync_fd, SYNC_NAMESPACES_DONE, NULL, err) < 0))
     return -1;
-  /* become root of the new user namespace now that it has one */
-  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
-    return husk_error (err, errno, "become root in the user namespace");
+  if (l->in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return husk_error (err, errno, "become root in the user namespace (is 0 mapped?)");
   return 0;
 }
 
 /* A private procfs instance, not attached anywhere: writes to /proc files
-   go through it, so no mount the rootfs arranges can redirect them. */
+   go through it, so no mount the rootfs or the config arranges can
+   redirect them (CVE-2019-16884, CVE-2025-52881).  Where the kernel refuses
+   a new instance (a user namespace that does not own the pid namespace),
+   the runtime's own /proc, reached before any mount of the container. */
 static int
 open_private_procfs (husk_err_t **err)
 {
   cleanup_close int fs = (int)syscall (SYS_fsopen, "proc", FSOPEN_CLOEXEC);
   if (fs < 0)
     return husk_error (err, errno, "fsopen proc");
-  if (syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+  if (syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+    {
+      int mnt = (int)syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+      if (mnt < 0)
+        return husk_error (err, errno, "mount private procfs");
+      return mnt;
+    }
+  if (errno != EPERM)
     return husk_error (err, errno, "create private procfs");
-  int mnt = (int)syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC,
-                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-  if (mnt < 0)
-    return husk_error (err, errno, "mount private procfs");
-  return mnt;
+  cleanup_close int proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct statfs sfs;
+  if (proc < 0 || fstatfs (proc, &sfs) < 0)
+    return husk_error (err, errno, "open /proc");
+  if (sfs.f_type != PROC_SUPER_MAGIC)
+    return husk_error (err, EPERM, "the runtime's /proc is not a procfs");
+  return steal_fd (&proc);
 }
 
 static int
 proc_write (int proc_fd, const char *path, const char *value, husk_err_t **err)
 {
-  struct stat st;
   cleanup_close int fd = openat (proc_fd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return husk_error (err, errno, "open /proc/%s", path);
-  if (fstat (fd, &st) < 0)
-    return husk_error (err, errno, "stat /proc/%s", path);
   if (husk_write_all (fd, value, strlen (value)) < 0)
     return husk_error (err, errno, "write /proc/%s", path);
   return 0;
@@ -109,35 +126,12 @@ proc_write (int proc_fd, const char *path, const char *value, husk_err_t **err)
 
 /* ---- terminal ---- */
 
-/* Open a pty in the container's devpts, send the master up, and bind the
-   peer onto /dev/console.  Returns the peer fd. */
 static int
 setup_console (const struct husk_launch *l, int root_fd, husk_err_t **err)
 {
-  cleanup_close int master
-      = husk_open_in_root (root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, false, err);
-  if (master < 0)
-    return husk_error_prefix (err, "terminal");
-  int unlock = 0;
-  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
-    return husk_error (err, errno, "unlock pty");
-  cleanup_close int peer = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (peer < 0)
-    return husk_error (err, errno, "open pty peer");
-  const struct husk_process *p = l->spec->process;
-  if (p->has_console_size)
-    {
-      struct winsize ws = { .ws_row = p->console_height, .ws_col = p->console_width };
-      ioctl (peer, TIOCSWINSZ, &ws);
-    }
-  cleanup_close int console
-      = husk_mkpath_in_root (root_fd, "/dev/console", HUSK_MKPATH_FILE, 0600, true, err);
-  if (console < 0)
-    return -1;
-  char a[HUSK_FD_PATH_MAX], b[HUSK_FD_PATH_MAX];
-  if (mount (husk_fd_path (peer, a), husk_fd_path (console, b), NULL, MS_BIND, NULL) < 0)
-    return husk_error (err, errno, "bind pty onto /dev/console");
-  if (husk_sync_send (l->sync_fd, SYNC_CONSOLE, 0, NULL, master, err) < 0)
+  cleanup_close int master = -1;
+  cleanup_close int peer = husk_console_create (root_fd, l->spec->process, &master, err);
+  if (peer < 0 || husk_sync_send (l->sync_fd, SYNC_CONSOLE, 0, NULL, master, err) < 0)
     return -1;
   return steal_fd (&peer);
 }
@@ -270,6 +264,16 @@ find_executable (const struct husk_process *p, char **out, husk_err_t **err)
   return husk_error (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+static int
+set_no_new_privs (const struct husk_process *p, husk_err_t **err)
+{
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return husk_error (err, errno, "set no_new_privs");
+  return 0;
+}
+
+/* ---- the hand-over ---- */
+
 /* Block until `start` opens the exec fifo, through the private procfs. */
 static int
 wait_exec_fifo (const struct husk_launch *l, int proc_fd, husk_err_t **err)
@@ -281,6 +285,26 @@ wait_exec_fifo (const struct husk_launch *l, int proc_fd, husk_err_t **err)
     return husk_error (err, errno, "open exec fifo");
   if (write (fd, "0", 1) != 1)
     return husk_error (err, errno, "write exec fifo");
+  return 0;
+}
+
+/* Setup is done: tell the parent, and wait for the go (run) or for the
+   commit (create) and then the exec fifo (start). */
+static int
+wait_for_start (const struct husk_launch *l, int proc_fd, husk_err_t **err)
+{
+  if (husk_sync_send (l->sync_fd, SYNC_READY, 0, NULL, -1, err) < 0)
+    return -1;
+  struct husk_sync_msg msg;
+  if (husk_sync_recv (l->sync_fd, &msg, NULL, err) < 0)
+    return -1;
+  /* committed: the container outlives the runtime from here on; create
+     waits for this ack, or its exit could still kill us */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (msg.type == SYNC_COMMIT && husk_sync_send (l->sync_fd, SYNC_COMMIT, 0, NULL, -1, err) < 0)
+    return -1;
+  if (msg.type != SYNC_START && wait_exec_fifo (l, proc_fd, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -305,12 +329,28 @@ load_seccomp (const struct husk_launch *l, husk_err_t **err)
 /* The state JSON the parent sent for the hooks that run in here. */
 static struct husk_sync_msg hooks_msg;
 
+/* prestart and createRuntime run in the parent (the runtime's namespaces),
+   then createContainer here, in the container's, before pivot_root. */
+static int
+run_create_hooks (const struct husk_launch *l, husk_err_t **err)
+{
+  if (!l->hooks_before_pivot)
+    return 0;
+  if (husk_sync_send (l->sync_fd, SYNC_HOOKS, 0, NULL, -1, err) < 0
+      || husk_sync_recv (l->sync_fd, &hooks_msg, NULL, err) < 0)
+    return -1;
+  if (hooks_msg.type == SYNC_ERROR)
+    return husk_error (err, hooks_msg.errnum, "%s", hooks_msg.text);
+  return husk_hooks_run (l->spec, HUSK_HOOK_CREATE_CONTAINER, hooks_msg.text, err);
+}
+
 static int
 init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
 {
   const struct husk_spec *spec = l->spec;
   const struct husk_process *proc = spec->process;
   const struct husk_linux *lx = spec->linux_;
+  const struct husk_cpu_affinity *affinity = &l->settings.affinity;
 
   /* die with the runtime until setup is committed */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -321,19 +361,17 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
     return husk_error (err, 0, "runtime exited during setup");
   if (close_inherited_fds (l, err) < 0)
     return -1;
-  /* execCPUAffinity.initial: until the parent sets the final one after setup */
-  if (l->settings.affinity.has_initial
-      && husk_cpu_affinity_apply (0, &l->settings.affinity.initial, "initial", err) < 0)
+  /* the final affinity is set by the parent once setup is done */
+  if (affinity->has_initial && husk_cpu_affinity_apply (0, &affinity->initial, "initial", err) < 0)
     return -1;
-  if (husk_ns_join (&l->ns, err) < 0)
-    return -1;
-  husk_ns_plan_close (&l->ns);
-  if (l->new_userns && wait_for_idmap (l, err) < 0)
+  if (setup_namespaces (l, err) < 0)
     return -1;
   if (setsid () < 0)
     return husk_error (err, errno, "setsid");
   cleanup_close int proc_fd = open_private_procfs (err);
   if (proc_fd < 0)
+    return -1;
+  if ((l->ns.unshare_flags & CLONE_NEWTIME) && husk_ns_enter_time (proc_fd, err) < 0)
     return -1;
 
   struct husk_rootfs_ctx rc = {
@@ -341,28 +379,21 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
     .bundle = l->bundle,
     .rootfs = l->rootfs,
     .plans = l->mount_plans,
+    .idmap_trees = l->idmap_trees,
     .propagation = l->rootfs_propagation,
-    .userns = l->new_userns || l->ns.join_fds[HUSK_NS_USER] >= 0,
+    .userns = l->in_userns,
     .no_pivot = l->no_pivot,
     .root_fd = -1,
   };
-  if (husk_rootfs_prepare (&rc, err) < 0 || husk_rootfs_mount_all (&rc, err) < 0
-      || husk_rootfs_devices (&rc, err) < 0)
+  if (husk_rootfs_prepare (&rc, err) < 0 || husk_rootfs_mount_all (&rc, err) < 0)
+    return -1;
+  if (husk_devices_create (rc.root_fd, spec, l->in_userns, err) < 0)
     return -1;
   cleanup_close int console = -1;
   if (proc->terminal && (console = setup_console (l, rc.root_fd, err)) < 0)
     return -1;
-  if (l->hooks_before_pivot)
-    {
-      /* prestart and createRuntime run in the runtime's namespaces (parent) */
-      if (husk_sync_send (l->sync_fd, SYNC_HOOKS, 0, NULL, -1, err) < 0
-          || husk_sync_recv (l->sync_fd, &hooks_msg, NULL, err) < 0)
-        return -1;
-      if (hooks_msg.type == SYNC_ERROR)
-        return husk_error (err, hooks_msg.errnum, "%s", hooks_msg.text);
-      if (husk_hooks_run (spec, HUSK_HOOK_CREATE_CONTAINER, hooks_msg.text, err) < 0)
-        return -1;
-    }
+  if (run_create_hooks (l, err) < 0)
+    return -1;
   if (husk_rootfs_pivot (&rc, err) < 0 || husk_rootfs_finish (&rc, err) < 0)
     return -1;
   close (rc.root_fd);
@@ -379,8 +410,8 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
     return -1;
   if (husk_proc_settings_apply (&l->settings, err) < 0)
     return -1;
-  if (proc->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return husk_error (err, errno, "set no_new_privs");
+  if (set_no_new_privs (proc, err) < 0)
+    return -1;
   /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before dropping it */
   if (!proc->no_new_privileges && load_seccomp (l, err) < 0)
     return -1;
@@ -389,20 +420,11 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
   if (l->has_caps && husk_caps_apply (&l->caps, err) < 0)
     return -1;
 
-  if (husk_sync_send (l->sync_fd, SYNC_READY, 0, NULL, -1, err) < 0)
-    return -1;
-  struct husk_sync_msg msg;
-  if (husk_sync_recv (l->sync_fd, &msg, NULL, err) < 0)
-    return -1;
-  /* committed: the container outlives the runtime from here on; create
-     waits for this ack, or its exit could still kill us */
-  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  if (msg.type == SYNC_COMMIT && husk_sync_send (l->sync_fd, SYNC_COMMIT, 0, NULL, -1, err) < 0)
-    return -1;
-  if (msg.type != SYNC_START && wait_exec_fifo (l, proc_fd, err) < 0)
+  if (wait_for_start (l, proc_fd, err) < 0)
     return -1;
   if (husk_hooks_run (spec, HUSK_HOOK_START_CONTAINER, hooks_msg.text, err) < 0)
     return -1;
+  /* with no_new_privs, as late as possible: nothing of ours runs under it */
   if (proc->no_new_privileges && load_seccomp (l, err) < 0)
     return -1;
   return 0;

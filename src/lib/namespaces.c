@@ -2,46 +2,78 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "husk/namespaces.h"
+#include "husk/process.h"
 #include "husk/util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* The namespaces a child unshares itself when it joins a user namespace:
+   all but pid (unshare moves only the caller's children into a new one). */
+#define UNSHARE_UNDER_JOINED_USERNS                                                                \
+  (CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWTIME)
+
+static int
+open_ns_path (const struct husk_namespace *ns, size_t i, int *out, husk_err_t **err)
+{
+  const struct husk_ns_info *info = &husk_ns_table[ns->type];
+  cleanup_close int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return husk_error (err, errno, "linux.namespaces[%zu].path: open `%s`", i, ns->path);
+  int type = ioctl (fd, NS_GET_NSTYPE);
+  if (type < 0)
+    return husk_error (err, errno, "linux.namespaces[%zu].path: `%s` is not a namespace", i,
+                       ns->path);
+  if (type != info->clone_flag)
+    return husk_error (err, 0, "linux.namespaces[%zu].path: `%s` is not a %s namespace", i,
+                       ns->path, info->name);
+  *out = steal_fd (&fd);
+  return 0;
+}
 
 int
 husk_ns_plan_build (const struct husk_spec *spec, struct husk_ns_plan *plan, husk_err_t **err)
 {
   plan->clone_flags = 0;
+  plan->unshare_flags = 0;
   for (size_t i = 0; i < HUSK_NS_KIND_COUNT; i++)
     plan->join_fds[i] = -1;
   const struct husk_linux *lx = spec->linux_;
+  int new_flags = 0;
   for (size_t i = 0; lx && i < lx->n_namespaces; i++)
     {
       const struct husk_namespace *ns = &lx->namespaces[i];
-      const struct husk_ns_info *info = &husk_ns_table[ns->type];
       if (ns->path == NULL)
-        {
-          plan->clone_flags |= (uint64_t)info->clone_flag;
-          continue;
-        }
-      int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
+        new_flags |= husk_ns_table[ns->type].clone_flag;
+      else if (open_ns_path (ns, i, &plan->join_fds[ns->type], err) < 0)
         {
           husk_ns_plan_close (plan);
-          return husk_error (err, errno, "linux.namespaces[%zu].path: open `%s`", i, ns->path);
-        }
-      plan->join_fds[ns->type] = fd;
-      int type = ioctl (fd, NS_GET_NSTYPE);
-      if (type != info->clone_flag)
-        {
-          husk_ns_plan_close (plan);
-          return husk_error (err, 0, "linux.namespaces[%zu].path: `%s` is not a %s namespace", i,
-                             ns->path, info->name);
+          return -1;
         }
     }
+  if (plan->join_fds[HUSK_NS_USER] >= 0)
+    {
+      plan->unshare_flags = new_flags & UNSHARE_UNDER_JOINED_USERNS;
+      new_flags &= ~UNSHARE_UNDER_JOINED_USERNS; /* left: CLONE_NEWPID, made by a helper */
+    }
+  else if (lx && lx->time_offsets && (new_flags & CLONE_NEWTIME))
+    {
+      plan->unshare_flags = CLONE_NEWTIME;
+      new_flags &= ~CLONE_NEWTIME;
+    }
+  plan->clone_flags = (uint64_t)new_flags;
   return 0;
 }
 
@@ -49,32 +81,141 @@ void
 husk_ns_plan_close (struct husk_ns_plan *plan)
 {
   for (size_t i = 0; i < HUSK_NS_KIND_COUNT; i++)
-    if (plan->join_fds[i] >= 0)
-      {
-        close (plan->join_fds[i]);
-        plan->join_fds[i] = -1;
-      }
+    closep (&plan->join_fds[i]);
 }
 
-/* The user namespace first: it decides what the others may do. */
+/* ---- the pid namespace, entered by clone3 ---- */
+
+int
+husk_ns_pid_enter (struct husk_ns_plan *plan, int *saved, husk_err_t **err)
+{
+  *saved = -1;
+  if (plan->join_fds[HUSK_NS_PID] < 0)
+    return 0;
+  cleanup_close int ours = open ("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+  if (ours < 0)
+    return husk_error (err, errno, "open /proc/self/ns/pid_for_children");
+  if (setns (plan->join_fds[HUSK_NS_PID], CLONE_NEWPID) < 0)
+    return husk_error (err, errno, "join the pid namespace");
+  *saved = steal_fd (&ours);
+  return 0;
+}
+
+int
+husk_ns_pid_leave (int *saved, husk_err_t **err)
+{
+  if (*saved < 0)
+    return 0;
+  int r = setns (*saved, CLONE_NEWPID);
+  closep (saved);
+  if (r < 0)
+    return husk_error (err, errno, "return to the runtime's pid namespace");
+  return 0;
+}
+
+/* ---- child ---- */
+
+/* Joined as the runtime's privileged self, before the user namespace; pid
+   is not here: the parent entered it through clone3. */
 static const enum husk_ns_kind join_order[] = {
-  HUSK_NS_USER, HUSK_NS_IPC,  HUSK_NS_UTS,    HUSK_NS_NETWORK,
-  HUSK_NS_PID,  HUSK_NS_TIME, HUSK_NS_CGROUP, HUSK_NS_MOUNT,
+  HUSK_NS_IPC, HUSK_NS_UTS, HUSK_NS_NETWORK, HUSK_NS_TIME, HUSK_NS_CGROUP, HUSK_NS_MOUNT,
 };
+
+static int
+join_one (const struct husk_ns_plan *plan, enum husk_ns_kind k, husk_err_t **err)
+{
+  if (plan->join_fds[k] >= 0 && setns (plan->join_fds[k], husk_ns_table[k].clone_flag) < 0)
+    return husk_error (err, errno, "join the %s namespace", husk_ns_table[k].name);
+  return 0;
+}
 
 int
 husk_ns_join (const struct husk_ns_plan *plan, husk_err_t **err)
 {
   for (size_t i = 0; i < ARRAY_SIZE (join_order); i++)
-    {
-      enum husk_ns_kind k = join_order[i];
-      if (plan->join_fds[k] < 0)
-        continue;
-      if (setns (plan->join_fds[k], husk_ns_table[k].clone_flag) < 0)
-        return husk_error (err, errno, "join the %s namespace", husk_ns_table[k].name);
-    }
+    if (join_one (plan, join_order[i], err) < 0)
+      return -1;
+  if (join_one (plan, HUSK_NS_USER, err) < 0)
+    return -1;
+  if (plan->unshare_flags && unshare (plan->unshare_flags) < 0)
+    return husk_error (err, errno, "unshare the new namespaces");
   return 0;
 }
+
+bool
+husk_ns_needs_userns_clone (const struct husk_ns_plan *plan)
+{
+  return (plan->clone_flags & CLONE_NEWPID) && plan->join_fds[HUSK_NS_USER] >= 0;
+}
+
+/* A new pid namespace must belong to the joined user namespace, and a
+   process can only be born into one: a helper joins the user namespace and
+   clones the init with CLONE_PARENT, so the init is still our child. */
+pid_t
+husk_ns_clone_in_userns (struct husk_ns_plan *plan, int cgroup_fd, int *pidfd, husk_err_t **err)
+{
+  int report[2];
+  if (pipe2 (report, O_CLOEXEC) < 0)
+    return husk_error (err, errno, "pipe");
+  pid_t helper = fork ();
+  if (helper < 0)
+    {
+      close (report[0]);
+      close (report[1]);
+      return husk_error (err, errno, "fork");
+    }
+  if (helper == 0)
+    {
+      close (report[0]);
+      long r = -EPERM;
+      if (setns (plan->join_fds[HUSK_NS_USER], CLONE_NEWUSER) < 0)
+        r = -errno;
+      else
+        {
+          closep (&plan->join_fds[HUSK_NS_USER]); /* joined, for the init too */
+          struct clone_args args = { .flags = plan->clone_flags | CLONE_PARENT };
+          if (cgroup_fd >= 0)
+            {
+              args.flags |= CLONE_INTO_CGROUP;
+              args.cgroup = (uint64_t)cgroup_fd;
+            }
+          r = syscall (SYS_clone3, &args, sizeof args);
+          if (r == 0)
+            {
+              close (report[1]);
+              return 0; /* the init */
+            }
+          if (r < 0)
+            r = -errno;
+        }
+      _exit (write (report[1], &r, sizeof r) == sizeof r ? 0 : 1);
+    }
+  close (report[1]);
+  long r = -EPIPE;
+  if (read (report[0], &r, sizeof r) != sizeof r)
+    r = -EPIPE;
+  close (report[0]);
+  waitpid (helper, NULL, 0);
+  if (r < 0)
+    return husk_error (err, (int)-r, "clone3 in the joined user namespace");
+  *pidfd = husk_pidfd_open ((pid_t)r);
+  if (*pidfd < 0)
+    return husk_error (err, errno, "pidfd_open");
+  return (pid_t)r;
+}
+
+int
+husk_ns_enter_time (int proc_fd, husk_err_t **err)
+{
+  cleanup_close int fd = openat (proc_fd, "self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return husk_error (err, errno, "open /proc/self/ns/time_for_children");
+  if (setns (fd, CLONE_NEWTIME) < 0)
+    return husk_error (err, errno, "enter the new time namespace");
+  return 0;
+}
+
+/* ---- parent: maps and offsets ---- */
 
 static int
 write_map (pid_t pid, const char *file, const struct husk_id_mapping *m, size_t n, husk_err_t **err)
@@ -100,8 +241,38 @@ int
 husk_ns_write_idmaps (pid_t pid, const struct husk_linux *lx, husk_err_t **err)
 {
   if (write_map (pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
+    return husk_error_prefix (err, "linux.uidMappings");
+  if (write_map (pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
+    return husk_error_prefix (err, "linux.gidMappings");
+  return 0;
+}
+
+int
+husk_ns_userns_with_maps (const struct husk_id_mapping *uid, size_t n_uid,
+                          const struct husk_id_mapping *gid, size_t n_gid, husk_err_t **err)
+{
+  cleanup_close int pidfd = -1;
+  pid_t pid = husk_clone3 (CLONE_NEWUSER, -1, &pidfd, err);
+  if (pid < 0)
     return -1;
-  return write_map (pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err);
+  if (pid == 0)
+    {
+      pause (); /* until killed: only our namespace matters */
+      _exit (0);
+    }
+  int fd = -1;
+  if (write_map (pid, "uid_map", uid, n_uid, err) == 0
+      && write_map (pid, "gid_map", gid, n_gid, err) == 0)
+    {
+      char path[64];
+      snprintf (path, sizeof path, "/proc/%d/ns/user", pid);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        husk_error (err, errno, "open `%s`", path);
+    }
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+  return fd;
 }
 
 int
@@ -119,5 +290,7 @@ husk_ns_write_time_offsets (pid_t pid, const struct husk_time_offsets *off, husk
     return 0;
   char path[64];
   snprintf (path, sizeof path, "/proc/%d/timens_offsets", pid);
-  return husk_write_file_at (AT_FDCWD, path, buf, used, 0, 0, err);
+  if (husk_write_file_at (AT_FDCWD, path, buf, used, 0, 0, err) < 0)
+    return husk_error_prefix (err, "linux.timeOffsets");
+  return 0;
 }

@@ -2,18 +2,12 @@
 # process.* and the process-wide linux.* fields: what the process inside sees,
 # and each bad value refused before anything is created.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/setup_lib.sh"
 
 # stat_field N: field N of /proc/self/stat of the shell inside (fields after
 # "(comm)" start at 3).
 STAT_FIELDS='s=$(cat /proc/$$/stat); s=${s##*) }; set -- $s'
 
-# bad_config TEXT: `run` of the current bundle fails saying TEXT, leaving nothing.
-bad_config() {
-  local id
-  id=$(new_id bad)
-  assert_fails_with "$1" husk_cmd run --bundle "$BUNDLE" "$id"
-  assert_no_leftovers "$id"
-}
 
 case_scheduler_batch_nice() {
   new_bundle
