@@ -236,13 +236,27 @@ run_sh_ok() {
   assert_no_leftovers "$LAST_ID"
 }
 
-# husk_bg ARGS...: start the runtime in the background as its own process
-# (so that signals sent to BG_PID reach it), stdin from /dev/null.
+# husk_bg ARGS...: start the runtime in the background; BG_PID is the
+# runtime's own pid (signals sent to it reach it).  A wrapper shell waits for
+# it and records its exit code, so the test's shell prints no job notices.
 husk_bg() {
-  BG_OUT=$(mktemp "$CASE_DIR/bg-out.XXXXXX")
-  BG_ERR=$(mktemp "$CASE_DIR/bg-err.XXXXXX")
-  (exec "${HUSK_ARGV[@]}" "$@" >"$BG_OUT" 2>"$BG_ERR" </dev/null) &
-  BG_PID=$!
+  local i
+  BG_DIR=$(mktemp -d "$CASE_DIR/bg.XXXXXX")
+  BG_OUT=$BG_DIR/out
+  BG_ERR=$BG_DIR/err
+  (
+    "${HUSK_ARGV[@]}" "$@" >"$BG_DIR/out" 2>"$BG_DIR/err" </dev/null &
+    echo $! >"$BG_DIR/pid"
+    rc=0
+    wait $! || rc=$?
+    echo "$rc" >"$BG_DIR/rc"
+  ) 2>/dev/null &
+  BG_WRAPPER=$!
+  for ((i = 0; i < 200; i++)); do
+    [[ -s $BG_DIR/pid ]] && break
+    sleep 0.01
+  done
+  BG_PID=$(cat "$BG_DIR/pid")
   track_pid "$BG_PID" "${!#}"
 }
 
@@ -250,14 +264,14 @@ husk_bg() {
 bg_wait() {
   local limit=${1:-20} i
   for ((i = 0; i < limit * 20; i++)); do
-    pid_alive "$BG_PID" || break
+    [[ -s $BG_DIR/rc ]] && break
     sleep 0.05
   done
-  pid_alive "$BG_PID" && fail "background \`$HUSK\` (pid $BG_PID) still runs after ${limit}s"
-  RC=0
-  wait "$BG_PID" || RC=$?
-  OUT=$(cat "$BG_OUT")
-  ERR=$(cat "$BG_ERR")
+  [[ -s $BG_DIR/rc ]] || fail "background \`$HUSK\` (pid $BG_PID) still runs after ${limit}s"
+  wait "$BG_WRAPPER" || true
+  RC=$(cat "$BG_DIR/rc")
+  OUT=$(cat "$BG_DIR/out")
+  ERR=$(cat "$BG_DIR/err")
 }
 
 # state_json ID / state_field ID JQ_PATH
@@ -311,10 +325,26 @@ cgroup2_mount() {
     /proc/self/mountinfo
 }
 
+# pids_mentioning ID: processes whose cgroup path or command line names ID
+# (one grep over /proc each: this runs after every case, it must be cheap).
+pids_mentioning() {
+  local id=$1 f pid
+  for f in $({
+    grep -lsE -- "/$id(/|\$)" /proc/[0-9]*/cgroup
+    grep -lsaw -- "$id" /proc/[0-9]*/cmdline
+  } 2>/dev/null | sort -u || true); do
+    pid=${f#/proc/}
+    pid=${pid%%/*}
+    # the greps themselves match their own command line, and are gone by now
+    [[ -d /proc/$pid && $pid != "$$" && $pid != "$BASHPID" ]] && echo "$pid"
+  done
+  return 0
+}
+
 # assert_no_leftovers ID: no state dir, no mount under the bundle, no process
 # and no cgroup named after ID remain.
 assert_no_leftovers() {
-  local id=$1 problems="" pid st owner cg mp self_pids
+  local id=$1 problems="" pid st owner cg mp
   [[ ! -e $HUSK_ROOT/$id ]] || problems+=$'\n'"  state dir $HUSK_ROOT/$id still exists"
   while read -r mp; do
     if [[ $mp == "$CASE_DIR"/bundle* ]]; then
@@ -329,16 +359,8 @@ assert_no_leftovers() {
       fi
     done <"$CASE_DIR/pids"
   fi
-  self_pids=" $$ $BASHPID "
-  for pid in /proc/[0-9]*; do
-    pid=${pid#/proc/}
-    [[ $self_pids == *" $pid "* ]] && continue
-    if grep -qsE "/$id(/|\$)" "/proc/$pid/cgroup" 2>/dev/null ||
-      tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qw -- "$id"; then
-      # a process of this very test (the subshell running this check) may mention the id
-      [[ $(awk '/^PPid/ { print $2 }' "/proc/$pid/status" 2>/dev/null) == "$BASHPID" ]] && continue
-      problems+=$'\n'"  process $pid mentions $id: $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")"
-    fi
+  for pid in $(pids_mentioning "$id"); do
+    problems+=$'\n'"  process $pid mentions $id: $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")"
   done
   cg=$(cgroup2_mount)
   if [[ -n $cg ]]; then
@@ -364,6 +386,12 @@ _cleanup_case() {
     while read -r pid st _; do
       pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
     done <"$CASE_DIR/pids"
+  fi
+  # processes the runtime left behind for our (unique) ids
+  if [[ -s $CASE_DIR/ids ]]; then
+    while read -r id; do
+      for pid in $(pids_mentioning "$id"); do kill -KILL "$pid" 2>/dev/null; done
+    done <"$CASE_DIR/ids"
   fi
   # Anything still mounted under the case directory is a leak of the runtime
   # under test: detach it so that removing the directory cannot reach through.

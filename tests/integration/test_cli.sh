@@ -165,6 +165,16 @@ case_good_id_chars() {
   assert_no_leftovers "$id"
 }
 
+# Flags engines pass that change nothing visible here are accepted.
+case_accepted_flags() {
+  local id
+  new_bundle
+  cfg_args true
+  id=$(new_id)
+  assert_exit 0 husk_cmd --debug --log "$CASE_DIR/debug.log" run --no-new-keyring --bundle "$BUNDLE" "$id"
+  assert_no_leftovers "$id"
+}
+
 run_cases case_version case_help case_help_command case_unknown_command case_unknown_flag \
   case_missing_id case_flag_spellings case_log_json case_log_json_equals_form case_log_text \
-  case_systemd_cgroup case_bad_ids case_good_id_chars
+  case_systemd_cgroup case_bad_ids case_good_id_chars case_accepted_flags

@@ -273,8 +273,63 @@ case_create_returns() {
   assert_no_leftovers "$id"
 }
 
+# Concurrent creates of one id serialize: exactly one wins, the rest are told
+# the id exists, and the winner is intact.
+case_concurrent_create() {
+  local id i ok=0 exists=0 rc
+  new_bundle
+  cfg_args sleep 1000
+  id=$(new_id)
+  for i in 1 2 3 4; do
+    (
+      rc=0
+      husk_cmd create --bundle "$BUNDLE" "$id" >"$CASE_DIR/cc$i.out" 2>&1 || rc=$?
+      echo "$rc" >"$CASE_DIR/cc$i.rc"
+    ) &
+  done
+  wait
+  for i in 1 2 3 4; do
+    rc=$(cat "$CASE_DIR/cc$i.rc")
+    if [[ $rc == 0 ]]; then
+      ok=$((ok + 1))
+    elif grep -q "already exists" "$CASE_DIR/cc$i.out"; then
+      exists=$((exists + 1))
+    else
+      fail "concurrent create $i: exit $rc: $(cat "$CASE_DIR/cc$i.out")"
+    fi
+  done
+  assert_eq "1 3" "$ok $exists" "winners and 'already exists' answers"
+  track_container "$id"
+  assert_eq created "$(state_field "$id" .status)" "the winner's status"
+  husk_cmd start "$id"
+  assert_eq running "$(state_field "$id" .status)"
+  husk_cmd delete --force "$id"
+  assert_no_leftovers "$id"
+}
+
+# A create killed at any point is cleaned up by delete --force.
+case_killed_create_cleanup() {
+  local id delay
+  new_bundle
+  cfg_args sleep 1000
+  for delay in 0.001 0.005 0.01 0.02 0.04 0.08 0.15; do
+    id=$(new_id)
+    husk_bg create --bundle "$BUNDLE" "$id"
+    sleep "$delay"
+    kill -KILL "$BG_PID" 2>/dev/null || true
+    bg_wait
+    if [[ -e $HUSK_ROOT/$id ]]; then
+      assert_exit 0 husk_cmd delete --force "$id"
+    else
+      capture husk_cmd delete --force "$id"
+    fi
+    assert_no_leftovers "$id"
+  done
+}
+
 run_cases case_full_lifecycle case_created_process_waits case_process_exit_means_stopped \
   case_kill_default_is_term case_kill_signal_forms case_kill_sigkill_forms case_kill_all \
   case_kill_bad_signal case_kill_stopped case_start_twice case_start_stopped \
   case_create_existing_id case_delete_running_needs_force case_delete_short_force \
-  case_delete_created case_delete_force_stopped case_create_returns
+  case_delete_created case_delete_force_stopped case_create_returns case_concurrent_create \
+  case_killed_create_cleanup
