@@ -1,5 +1,6 @@
 #!/bin/bash
-# THE test command: install what is missing, build the release binary into
+# THE test command: install what is missing (install-deps.sh --vm --engines:
+# what the vm and engine tests need too), build the release binary into
 # build/, check it is static, run every CTest test (unit, integration, vm),
 # run the unit tests again under ASan+UBSan (build-asan/), then a bounded fuzz
 # run of the config parser.  Exits non-zero if anything failed.  Run as root
@@ -85,7 +86,7 @@ summary() {
   echo "all: $passed passed, $failed failed, $skipped skipped"
 }
 
-if step "install dependencies" bash "$src/tests/install-deps.sh" &&
+if step "install dependencies" bash "$src/tests/install-deps.sh" --vm --engines &&
   step "build release (build/)" build "$src/build" -DCMAKE_BUILD_TYPE=Release -DHUSK_TESTS=ON; then
   check "husk is statically linked" is_static
   step "ctest (build/)" run_ctest "$src/build"
