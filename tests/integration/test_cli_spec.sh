@@ -68,7 +68,7 @@ try_flag() {
   # `spec` writes into the bundle or the current directory: start afresh
   rm -rf "$CASE_DIR/cwd" "$CASE_DIR/empty"
   mkdir -p "$CASE_DIR/cwd" "$CASE_DIR/empty"
-  cd "$CASE_DIR/cwd"
+  cd "$CASE_DIR/cwd" || fail "cd $CASE_DIR/cwd"
   capture husk_cmd "$cmd" "$@" $tail
   for bad in "flag provided but not defined" "flag needs an argument" "requires" "takes at most"; do
     assert_not_contains "$ERR" "$bad" "husk $cmd $*"

@@ -106,7 +106,7 @@ err_systemd_cgroup() {
 
 err_spec_exists() {
   new_bundle
-  cd "$BUNDLE"
+  cd "$BUNDLE" || fail "cd $BUNDLE"
   expect_error husk_bare spec
 }
 

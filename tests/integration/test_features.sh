@@ -39,7 +39,7 @@ case_valid_json_like_jq() {
 
 # The table of spec/features.md: | `PATH` | exact|build|probed | source |
 case_matches_spec() {
-  local expected actual path check rows=() got want version
+  local expected path check rows=() got want version line
   features_json
   expected=$(cat "$SPEC_DIR/features.json")
   jq -e . >/dev/null <<<"$expected" || fail "spec/features.json is not JSON"
