@@ -393,11 +393,18 @@ _cleanup_case() {
       for pid in $(pids_mentioning "$id"); do kill -KILL "$pid" 2>/dev/null; done
     done <"$CASE_DIR/ids"
   fi
-  # Anything still mounted under the case directory is a leak of the runtime
-  # under test: detach it so that removing the directory cannot reach through.
-  awk '{ print $5 }' /proc/self/mountinfo | grep -F "$CASE_DIR/" | sort -r |
-    while read -r mp; do umount -l "$mp"; done
-  [[ -n ${HUSK_TEST_KEEP:-} ]] || rm -rf --one-file-system "$CASE_DIR"
+  [[ -n ${HUSK_TEST_KEEP:-} ]] || _remove_case_dir
+}
+
+# Anything still mounted under the case directory is a leak of the runtime
+# under test (or of an interrupted run): detach it so that removing the
+# directory cannot reach through to what it covers.
+_remove_case_dir() {
+  local mp
+  for mp in $(awk '{ print $5 }' /proc/self/mountinfo | { grep -F "$CASE_DIR/" || true; } | sort -r); do
+    umount -l "$mp" || true
+  done
+  rm -rf --one-file-system "$CASE_DIR"
 }
 
 _sandbox_setup() {
@@ -434,13 +441,16 @@ run_cases() {
       continue
     fi
     echo "--- $fn"
-    rc=0
     CASE_NO=$((CASE_NO + 1))
+    # Not `( ... ) || rc=$?`: errexit is ignored inside anything on the left
+    # of ||, so the subshell would run on past failing commands.
+    set +e
     (
+      set -euo pipefail
       CASE=$fn
       CASE_DIR=$T_WORK/$fn
       HUSK_ROOT=$CASE_DIR/root
-      rm -rf --one-file-system "$CASE_DIR"
+      _remove_case_dir
       mkdir -p "$CASE_DIR" "$HUSK_ROOT"
       : >"$CASE_DIR/ids"
       : >"$CASE_DIR/pids"
@@ -449,7 +459,9 @@ run_cases() {
       set -E
       trap '_on_err "$LINENO" "$BASH_COMMAND" "$?"' ERR
       "$fn"
-    ) </dev/null || rc=$?
+    ) </dev/null
+    rc=$?
+    set -e
     case $rc in
       0) passed+=("$fn") && echo "ok   $fn" ;;
       77) skipped+=("$fn") && echo "SKIP $fn" ;;
