@@ -41,13 +41,16 @@ cmd_getopt (int argc, char **argv, const char *shortopts, const struct option *l
             const struct husk_command *c, husk_err_t **err)
 {
   opterr = 0;
-  int opt = getopt_long (argc, argv, shortopts, longopts, NULL);
+  /* a leading ':' makes getopt tell a missing value (':') from an unknown flag ('?') */
+  char opts[64];
+  snprintf (opts, sizeof opts, "+:%s", shortopts + (shortopts[0] == '+'));
+  int opt = getopt_long (argc, argv, opts, longopts, NULL);
   if (opt == 'h')
     return CMD_HELP;
   if (opt == '?' || opt == ':')
     {
       const char *bad = argv[optind - 1];
-      if (optopt && opt == ':')
+      if (opt == ':')
         husk_error (err, 0, "%s: flag needs an argument: %s", c->name, bad);
       else
         husk_error (err, 0, "%s: flag provided but not defined: %s", c->name, bad);

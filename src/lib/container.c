@@ -190,6 +190,14 @@ destroy (int dfd, struct husk_state *st, const struct husk_context *ctx, husk_er
 int
 husk_container_delete (const struct husk_context *ctx, const char *id, bool force, husk_err_t **err)
 {
+  /* runc: --force on a container that is already gone succeeds (containerd
+     deletes twice) */
+  if (force && husk_id_validate (id, NULL) == 0)
+    {
+      cleanup_close int root = open (ctx->root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+      if (root < 0 || (faccessat (root, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT))
+        return 0;
+    }
   cleanup_close int dfd = -1;
   cleanup_state struct husk_state *st = NULL;
   if (husk_container_load (ctx, id, &dfd, &st, err) < 0)
