@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,9 +20,12 @@
 #include "husk/hooks.h"
 #include "husk/init.h"
 #include "husk/log.h"
+#include "husk/lsm.h"
 #include "husk/mount_idmap.h"
+#include "husk/netdev.h"
 #include "husk/process.h"
 #include "husk/sync.h"
+#include "husk/sysctl.h"
 #include "husk/terminal.h"
 #include "husk/util.h"
 #include "husk/validate.h"
@@ -153,7 +157,8 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
     return husk_error_prefix (err, "config.json");
   l->new_userns = (l->ns.clone_flags & CLONE_NEWUSER) != 0;
   l->in_userns = l->new_userns || l->ns.join_fds[HUSK_NS_USER] >= 0;
-  l->ns_request = l->new_userns || (l->ns.unshare_flags & CLONE_NEWTIME);
+  l->ns_request = l->new_userns || (l->ns.unshare_flags & CLONE_NEWTIME)
+                  || (spec->linux_ && spec->linux_->n_net_devices);
   if (!(l->ns.clone_flags & CLONE_NEWNS) && !(l->ns.unshare_flags & CLONE_NEWNS)
       && l->ns.join_fds[HUSK_NS_MOUNT] < 0)
     return husk_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
@@ -179,6 +184,9 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
     return -1;
   l->n_rlimits = p->n_rlimits;
   if (husk_proc_settings_resolve (p, lx, "config.json: process", &l->settings, err) < 0)
+    return -1;
+  if (husk_sysctl_check (spec, err) < 0 || husk_lsm_check (p, lx, "config.json: process", err) < 0
+      || husk_netdev_check (lx, err) < 0)
     return -1;
   if (lx && lx->seccomp)
     {
@@ -307,6 +315,16 @@ setup_namespaces (struct creation *c, husk_err_t **err)
   if ((c->launch.ns.unshare_flags & CLONE_NEWTIME) && lx->time_offsets
       && husk_ns_write_time_offsets (c->pid, lx->time_offsets, err) < 0)
     return -1;
+  if (lx && lx->n_net_devices)
+    {
+      char path[64];
+      snprintf (path, sizeof path, "/proc/%d/ns/net", c->pid);
+      cleanup_close int netns = open (path, O_RDONLY | O_CLOEXEC);
+      if (netns < 0)
+        return husk_error (err, errno, "open `%s`", path);
+      if (husk_netdev_move_all (lx, netns, err) < 0)
+        return -1;
+    }
   return 0;
 }
 

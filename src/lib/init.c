@@ -22,8 +22,10 @@
 #include "husk/fs.h"
 #include "husk/hooks.h"
 #include "husk/init.h"
+#include "husk/lsm.h"
 #include "husk/rootfs.h"
 #include "husk/sync.h"
+#include "husk/sysctl.h"
 #include "husk/util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -156,21 +158,6 @@ setup_hostname (const struct husk_spec *spec, husk_err_t **err)
     return husk_error (err, errno, "set hostname");
   if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
     return husk_error (err, errno, "set domainname");
-  return 0;
-}
-
-static int
-apply_sysctl (const struct husk_linux *lx, int proc_fd, husk_err_t **err)
-{
-  for (size_t i = 0; lx && i < lx->n_sysctl; i++)
-    {
-      cleanup_free char *path = xasprintf ("sys/%s", lx->sysctl[i].key);
-      for (char *p = path + 4; *p; p++)
-        if (*p == '.')
-          *p = '/';
-      if (proc_write (proc_fd, path, lx->sysctl[i].value, err) < 0)
-        return husk_error_prefix (err, "linux.sysctl \"%s\"", lx->sysctl[i].key);
-    }
   return 0;
 }
 
@@ -398,7 +385,7 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
     return -1;
   close (rc.root_fd);
 
-  if (setup_hostname (spec, err) < 0 || apply_sysctl (lx, proc_fd, err) < 0)
+  if (setup_hostname (spec, err) < 0 || husk_sysctl_apply (lx, proc_fd, err) < 0)
     return -1;
   if (husk_rlimits_apply (l->rlimits, l->n_rlimits, 0, err) < 0)
     return -1;
@@ -409,6 +396,8 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
   if (setup_cwd (proc, err) < 0 || find_executable (proc, exe, err) < 0)
     return -1;
   if (husk_proc_settings_apply (&l->settings, err) < 0)
+    return -1;
+  if (husk_lsm_apply_exec (proc, proc_fd, err) < 0)
     return -1;
   if (set_no_new_privs (proc, err) < 0)
     return -1;

@@ -14,6 +14,7 @@
 
 #include "husk/copy_tree.h"
 #include "husk/fs.h"
+#include "husk/lsm.h"
 #include "husk/rootfs.h"
 #include "husk/util.h"
 #include "mount_api.h"
@@ -162,9 +163,11 @@ mount_fs (const struct husk_rootfs_ctx *c, size_t i, int dst_fd, husk_err_t **er
       if (below < 0)
         return husk_error (err, errno, "tmpcopyup `%s`: open the directory", m->destination);
     }
+  const struct husk_linux *lx = c->spec->linux_;
+  cleanup_free char *labeled = husk_lsm_mount_data (type, p->data, lx ? lx->mount_label : NULL);
   char fdp[HUSK_FD_PATH_MAX];
   unsigned long flags = p->flags & ~(unsigned long)(MS_BIND | MS_REC);
-  if (mount (src, husk_fd_path (dst_fd, fdp), type, flags, p->data) < 0)
+  if (mount (src, husk_fd_path (dst_fd, fdp), type, flags, labeled ? labeled : p->data) < 0)
     {
       if (errno == EPERM && c->userns && strcmp (type, "sysfs") == 0)
         return bind_host_sysfs (m, p, dst_fd, err);
