@@ -1,7 +1,9 @@
 /* The one-argument commands: start, state, delete, kill. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "cmd/cmd.h"
 #include "husk/signals.h"
@@ -58,6 +60,17 @@ static const struct option delete_options[] = {
   { NULL, 0, NULL, 0 },
 };
 
+/* A valid id with no state directory under the root. */
+static bool
+container_gone (const struct husk_context *ctx, const char *id)
+{
+  if (husk_id_validate (id, NULL) < 0)
+    return false;
+  cleanup_free char *path = xasprintf ("%s/%s", ctx->root, id);
+  struct stat st;
+  return lstat (path, &st) < 0 && errno == ENOENT;
+}
+
 static int
 run_delete (const struct husk_context *ctx, int argc, char **argv, husk_err_t **err)
 {
@@ -77,7 +90,16 @@ run_delete (const struct husk_context *ctx, int argc, char **argv, husk_err_t **
       }
   if (cmd_positional (argc, argv, 1, 1, &cmd_delete, err) < 0)
     return -1;
-  return husk_container_delete (ctx, argv[optind], force, err) < 0 ? -1 : 0;
+  if (husk_container_delete (ctx, argv[optind], force, err) == 0)
+    return 0;
+  /* As runc and crun: --force on a container that is already gone succeeds,
+     so that engines may clean up twice (containerd's shim does). */
+  if (force && container_gone (ctx, argv[optind]))
+    {
+      husk_err_freep (err);
+      return 0;
+    }
+  return -1;
 }
 
 static const struct option kill_options[] = {
