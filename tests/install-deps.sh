@@ -12,7 +12,7 @@ declare -A PKG_GROUPS=(
   [base]="cmake make gcc libc6-dev pkg-config git libyajl-dev libseccomp-dev libcap-dev check
           busybox-static clang libclang-rt-dev file jq util-linux procps iproute2 kmod coreutils"
   [vm]=""
-  [engines]=""
+  [engines]="podman conmon containerd bsdutils"
   [bench]="crun runc python3 golang-github-containers-common strace valgrind linux-perf binutils"
 )
 
