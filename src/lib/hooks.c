@@ -1,6 +1,7 @@
 /* OCI hooks: see include/husk/hooks.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,40 +19,56 @@ husk_hooks_any (const struct husk_spec *spec, enum husk_hook_kind kind)
   return spec->hooks[kind].n_hooks > 0;
 }
 
+/* Wait for the hook, killing it when its timeout passes. */
 static int
-wait_hook (pid_t pid, int pidfd, const struct husk_hook *h, husk_err_t **err)
+wait_hook (pid_t pid, int pidfd, const struct husk_hook *h, const char *kind, husk_err_t **err)
 {
-  int timeout_ms = h->timeout.set ? (int)(h->timeout.value * 1000) : -1;
+  int timeout_ms = -1;
+  if (h->timeout.set)
+    timeout_ms = h->timeout.value > INT_MAX / 1000 ? INT_MAX : (int)(h->timeout.value * 1000);
   struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-  int r;
-  do
-    r = poll (&pfd, 1, timeout_ms);
-  while (r < 0 && errno == EINTR);
+  int r = 1;
+  if (pidfd >= 0)
+    do
+      r = poll (&pfd, 1, timeout_ms);
+    while (r < 0 && errno == EINTR);
   if (r == 0)
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
-      return husk_error (err, ETIMEDOUT, "hook `%s` timed out after %llds", h->path,
+      return husk_error (err, 0, "%s hook `%s` timed out after %llds", kind, h->path,
                          (long long)h->timeout.value);
     }
   int code = husk_wait_exit_code (pid);
   if (code != 0)
-    return husk_error (err, 0, "hook `%s` failed: exit status %d", h->path, code);
+    return husk_error (err, 0, "%s hook `%s` failed: exit status %d", kind, h->path, code);
   return 0;
 }
 
+/* The state on the hook's stdin.  A hook need not read it: SIGPIPE is
+   ignored only for this write, so that the container process, when we are
+   its init, does not inherit the ignored signal. */
+static void
+write_state (int fd, const char *state_json)
+{
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+  sigaction (SIGPIPE, &ign, &old);
+  husk_write_all (fd, state_json, strlen (state_json));
+  sigaction (SIGPIPE, &old, NULL);
+}
+
 static int
-run_hook (const struct husk_hook *h, const char *state_json, husk_err_t **err)
+run_hook (const struct husk_hook *h, const char *kind, const char *state_json, husk_err_t **err)
 {
   int in[2];
   if (pipe2 (in, O_CLOEXEC) < 0)
-    return husk_error (err, errno, "pipe for hook");
+    return husk_error (err, errno, "%s hook: pipe", kind);
   pid_t pid = fork ();
   if (pid < 0)
     {
       close (in[0]);
       close (in[1]);
-      return husk_error (err, errno, "fork hook `%s`", h->path);
+      return husk_error (err, errno, "%s hook `%s`: fork", kind, h->path);
     }
   if (pid == 0)
     {
@@ -65,18 +82,10 @@ run_hook (const struct husk_hook *h, const char *state_json, husk_err_t **err)
       _exit (127);
     }
   close (in[0]);
-  cleanup_close int wfd = in[1];
   cleanup_close int pidfd = husk_pidfd_open (pid);
-  /* a hook need not read its stdin */
-  signal (SIGPIPE, SIG_IGN);
-  husk_write_all (wfd, state_json, strlen (state_json));
-  close (steal_fd (&wfd));
-  if (pidfd < 0)
-    {
-      int code = husk_wait_exit_code (pid);
-      return code ? husk_error (err, 0, "hook `%s` failed: exit status %d", h->path, code) : 0;
-    }
-  return wait_hook (pid, pidfd, h, err);
+  write_state (in[1], state_json);
+  close (in[1]);
+  return wait_hook (pid, pidfd, h, kind, err);
 }
 
 int
@@ -85,7 +94,7 @@ husk_hooks_run (const struct husk_spec *spec, enum husk_hook_kind kind, const ch
 {
   const struct husk_hook_list *list = &spec->hooks[kind];
   for (size_t i = 0; i < list->n_hooks; i++)
-    if (run_hook (&list->hooks[i], state_json, err) < 0)
-      return husk_error_prefix (err, "%s hook", husk_hook_names[kind]);
+    if (run_hook (&list->hooks[i], husk_hook_names[kind], state_json, err) < 0)
+      return -1;
   return 0;
 }
