@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "husk/caps_grant.h"
 #include "husk/cgroup.h"
 #include "husk/container.h"
 #include "husk/hooks.h"
@@ -179,6 +180,7 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
       l->has_caps = true;
       if (husk_caps_resolve (p->capabilities, &l->caps, err) < 0)
         return -1;
+      husk_caps_keep_grantable (&l->caps);
     }
   if (husk_rlimits_resolve (p->rlimits, p->n_rlimits, &l->rlimits, err) < 0)
     return -1;

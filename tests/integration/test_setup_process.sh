@@ -177,6 +177,34 @@ case_capabilities_ambient_warning() {
     "$OUT" "capability masks"
 }
 
+CAP_NAMES=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP
+  LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE
+  SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME
+  SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG
+  WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE)
+
+# A capability the runtime does not hold itself is a warning, and the
+# process goes on without it (as the spec asks).
+case_capabilities_not_held() {
+  local bnd v missing=-1
+  bnd=$((0x$(awk '/^CapBnd/ { print $2 }' /proc/self/status)))
+  for ((v = 0; v < ${#CAP_NAMES[@]}; v++)); do
+    if ((!(bnd >> v & 1))); then
+      missing=$v
+      break
+    fi
+  done
+  ((missing >= 0)) || skip "the runtime holds every capability: none to be refused"
+  new_bundle
+  cfg_set '.process.capabilities = {"bounding": ["CAP_KILL", $c], "effective": ["CAP_KILL", $c],
+      "permitted": ["CAP_KILL", $c]} | .process.noNewPrivileges = true' \
+    --arg c "CAP_${CAP_NAMES[$missing]}"
+  run_sh_ok "$CAP_MASKS"
+  assert_contains "$ERR" "CAP_${CAP_NAMES[$missing]} cannot be granted" "warning"
+  assert_eq "0000000000000000 0000000000000020 0000000000000020 0000000000000020 0000000000000000 " \
+    "$OUT" "capability masks without the one the runtime lacks"
+}
+
 case_capabilities_unknown() {
   new_bundle
   cfg_set '.process.capabilities.bounding += ["CAP_FLY"]'
@@ -309,6 +337,6 @@ run_cases case_scheduler_batch_nice case_scheduler_fifo case_scheduler_bad case_
   case_io_priority_bad case_personality case_personality_bad case_memory_policy \
   case_memory_policy_bad case_exec_cpu_affinity case_exec_cpu_affinity_bad \
   case_capabilities_default case_capabilities_root case_capabilities_all_sets \
-  case_capabilities_ambient_warning case_capabilities_unknown case_no_new_privileges \
+  case_capabilities_ambient_warning case_capabilities_not_held case_capabilities_unknown case_no_new_privileges \
   case_rlimits_every_type case_rlimits_bad case_oom_score_adj case_terminal_console_socket \
   case_terminal_needs_console_socket case_session_keyring
