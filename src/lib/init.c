@@ -3,7 +3,6 @@
    value was resolved by the parent; this file only performs it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/keyctl.h>
 #include <linux/magic.h>
 #include <sched.h>
@@ -23,12 +22,11 @@
 #include "husk/hooks.h"
 #include "husk/init.h"
 #include "husk/lsm.h"
+#include "husk/process_setup.h"
 #include "husk/rootfs.h"
 #include "husk/sync.h"
 #include "husk/sysctl.h"
 #include "husk/util.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static int
 compare_int (const void *a, const void *b)
@@ -138,17 +136,6 @@ setup_console (const struct husk_launch *l, int root_fd, husk_err_t **err)
   return steal_fd (&peer);
 }
 
-static int
-attach_console (int peer, husk_err_t **err)
-{
-  for (int fd = 0; fd < 3; fd++)
-    if (dup2 (peer, fd) < 0)
-      return husk_error (err, errno, "dup pty onto fd %d", fd);
-  if (ioctl (0, TIOCSCTTY, 0) < 0)
-    return husk_error (err, errno, "make the pty the controlling terminal");
-  return 0;
-}
-
 /* ---- process attributes ---- */
 
 static int
@@ -181,74 +168,6 @@ join_session_keyring (const struct husk_launch *l, husk_err_t **err)
       && errno != EPERM && errno != EACCES)
     return husk_error (err, errno, "join a new session keyring");
   return 0;
-}
-
-/* cwd must resolve inside the container (CVE-2024-21626): after chdir the
-   kernel names a directory outside our root "(unreachable)". */
-static int
-setup_cwd (const struct husk_process *p, husk_err_t **err)
-{
-  if (chdir (p->cwd) < 0)
-    return husk_error (err, errno, "chdir to cwd `%s`", p->cwd);
-  char buf[4096];
-  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
-    return husk_error (err, EPERM, "cwd `%s` is outside the container", p->cwd);
-  return 0;
-}
-
-static int
-setup_user (const struct husk_user *u, husk_err_t **err)
-{
-  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    return husk_error (err, errno, "keep capabilities across setuid");
-  if (setgroups (u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 && errno != EPERM)
-    return husk_error (err, errno, "setgroups");
-  if (setresgid (u->gid, u->gid, u->gid) < 0)
-    return husk_error (err, errno, "setgid %u", u->gid);
-  if (setresuid (u->uid, u->uid, u->uid) < 0)
-    return husk_error (err, errno, "setuid %u", u->uid);
-  if (u->umask.set)
-    umask (u->umask.value);
-  return 0;
-}
-
-static const char *
-env_get (char *const *env, size_t n, const char *name)
-{
-  size_t len = strlen (name);
-  for (size_t i = 0; i < n; i++)
-    if (strncmp (env[i], name, len) == 0 && env[i][len] == '=')
-      return env[i] + len + 1;
-  return NULL;
-}
-
-/* PATH lookup in the container, before start, so a missing binary fails
-   create (as runc). */
-static int
-find_executable (const struct husk_process *p, char **out, husk_err_t **err)
-{
-  const char *name = p->args[0];
-  if (strchr (name, '/'))
-    {
-      if (access (name, X_OK) < 0)
-        return husk_error (err, errno, "exec: \"%s\"", name);
-      *out = xstrdup (name);
-      return 0;
-    }
-  const char *path = env_get (p->env, p->n_env, "PATH");
-  cleanup_free char *copy = xstrdup (path ? path : DEFAULT_PATH);
-  char *save = NULL;
-  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
-    {
-      cleanup_free char *candidate = xasprintf ("%s/%s", *dir ? dir : ".", name);
-      struct stat st;
-      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
-        {
-          *out = steal_pointer (&candidate);
-          return 0;
-        }
-    }
-  return husk_error (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 static int
@@ -391,9 +310,9 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
     return -1;
   if (apply_oom_score_adj (proc, proc_fd, err) < 0 || join_session_keyring (l, err) < 0)
     return -1;
-  if (console >= 0 && attach_console (console, err) < 0)
+  if (console >= 0 && husk_attach_console (console, err) < 0)
     return -1;
-  if (setup_cwd (proc, err) < 0 || find_executable (proc, exe, err) < 0)
+  if (husk_setup_cwd (proc->cwd, err) < 0 || husk_find_executable (proc, exe, err) < 0)
     return -1;
   if (husk_proc_settings_apply (&l->settings, err) < 0)
     return -1;
@@ -404,7 +323,7 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
   /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before dropping it */
   if (!proc->no_new_privileges && load_seccomp (l, err) < 0)
     return -1;
-  if (setup_user (&proc->user, err) < 0)
+  if (husk_setup_user (&proc->user, err) < 0)
     return -1;
   if (l->has_caps && husk_caps_apply (&l->caps, err) < 0)
     return -1;
@@ -427,8 +346,7 @@ husk_init_run (struct husk_launch *l)
   if (init_sequence (l, &exe, &err) < 0)
     husk_sync_fail (l->sync_fd, err);
   const struct husk_process *p = l->spec->process;
-  char **env = xmalloc0 ((p->n_env + 1) * sizeof (char *));
-  memcpy (env, p->env, p->n_env * sizeof (char *));
+  char **env = husk_process_envp (p);
   sigprocmask (SIG_SETMASK, &l->sigmask, NULL);
   execve (exe, p->args, env);
   husk_error (&err, errno, "exec `%s`", exe);
