@@ -93,6 +93,30 @@ case_recursive_attributes() {
   has_opts "$(sed -n 4p <<<"$OUT" | cut -d" " -f1)" ro nosuid nodev noexec noatime
 }
 
+# The rest of the recursive attributes, and flags the kernel takes silently.
+case_more_recursive_attributes() {
+  local host=$CASE_DIR/src
+  mkdir -p "$host/sub"
+  mount -t tmpfs -o size=1m,ro,noatime itest "$host/sub"
+  new_bundle
+  add_bind "$host" /m/rw rbind rrw
+  add_bind "$host" /m/dir rbind rnodiratime rnosymfollow
+  add_bind "$host" /m/strict rbind rstrictatime
+  add_bind "$host" /m/rel rbind rnoatime rrelatime
+  add_tmpfs /m/quiet mand nomand iversion noiversion silent loud
+  run_sh_ok "$MOUNT_OPTS; mopts /m/rw/sub /m/dir/sub /m/strict/sub /m/rel/sub /m/quiet"
+  umount "$host/sub"
+  local rw dir strict rel
+  rw=$(sed -n 1p <<<"$OUT" | cut -d" " -f1) dir=$(sed -n 2p <<<"$OUT" | cut -d" " -f1)
+  strict=$(sed -n 3p <<<"$OUT" | cut -d" " -f1) rel=$(sed -n 4p <<<"$OUT" | cut -d" " -f1)
+  has_opts "$rw" rw
+  has_opts "$dir" nodiratime nosymfollow
+  lacks_opts "$strict" relatime noatime
+  has_opts "$rel" relatime
+  lacks_opts "$rel" noatime
+  assert_match "$(sed -n 5p <<<"$OUT")" '^rw' "tmpfs with flags the kernel ignores"
+}
+
 case_propagation() {
   local host=$CASE_DIR/src
   # a shared mount of the host: the container's bind of it can be its slave
@@ -253,7 +277,8 @@ case_idmap_errors() {
   bad_config "config.json: mounts[7]: an idmapped mount needs uidMappings and gidMappings"
 }
 
-run_cases case_flag_options case_bind_flags case_recursive_attributes case_propagation \
+run_cases case_flag_options case_bind_flags case_recursive_attributes \
+  case_more_recursive_attributes case_propagation \
   case_rootfs_propagation case_remount case_data_options case_devpts_newinstance case_tmpcopyup \
   case_bind_file case_created_destinations case_idmap_mount case_idmap_container_mapping \
   case_idmap_errors
