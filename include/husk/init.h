@@ -14,6 +14,7 @@
 #include "husk/rlimits.h"
 #include "husk/seccomp.h"
 #include "husk/spec.h"
+#include "husk/state.h"
 
 /* Built by the parent; the child reads its own copy (clone without CLONE_VM). */
 struct husk_launch
@@ -44,6 +45,7 @@ struct husk_launch
   int sync_fd;      /* child's end of the sync socket */
   int fifo_fd;      /* O_PATH of exec.fifo, -1 for run (SYNC_START instead) */
   pid_t parent_pid; /* for the parent-death check */
+  const struct husk_state *state; /* the parent's, for the hooks run in the init */
   sigset_t sigmask; /* restored before execve */
 };
 

@@ -153,6 +153,7 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
   l->no_new_keyring = o->no_new_keyring;
   l->preserve_fds = listen_fds (spec->process) + o->preserve_fds;
   l->parent_pid = getpid ();
+  l->state = &c->state;
 
   if (husk_ns_plan_build (spec, &l->ns, err) < 0)
     return husk_error_prefix (err, "config.json");
@@ -370,7 +371,8 @@ serve_init (struct creation *c, husk_err_t **err)
             if (husk_hooks_run (c->spec, HUSK_HOOK_PRESTART, json, err) < 0
                 || husk_hooks_run (c->spec, HUSK_HOOK_CREATE_RUNTIME, json, err) < 0)
               return -1;
-            if (husk_sync_send (c->sync_fd, SYNC_HOOKS_DONE, 0, json, -1, err) < 0)
+            /* the init makes the state for its hooks itself: it lacks only its pid */
+            if (husk_sync_send (c->sync_fd, SYNC_HOOKS_DONE, c->pid, NULL, -1, err) < 0)
               return -1;
             break;
           }
@@ -485,7 +487,10 @@ start_now (struct creation *c, husk_err_t **err)
   c->committed = true;
   if (husk_hooks_any (c->spec, HUSK_HOOK_POSTSTART))
     {
-      cleanup_free char *json = husk_state_json (&c->state, HUSK_STATUS_RUNNING, false);
+      struct husk_state st = c->state; /* its annotations are the spec's again */
+      st.annotations = c->spec->annotations;
+      st.n_annotations = c->spec->n_annotations;
+      cleanup_free char *json = husk_state_json (&st, HUSK_STATUS_RUNNING, false);
       cleanup_err husk_err_t *hook_err = NULL;
       if (husk_hooks_run (c->spec, HUSK_HOOK_POSTSTART, json, &hook_err) < 0)
         husk_log_warn ("%s", hook_err->msg);

@@ -232,8 +232,18 @@ load_seccomp (const struct husk_launch *l, husk_err_t **err)
   return 0;
 }
 
-/* The state JSON the parent sent for the hooks that run in here. */
-static struct husk_sync_msg hooks_msg;
+/* The pid the runtime sees us as, for the state of the hooks run in here. */
+static pid_t pid_seen_by_runtime;
+
+/* The state JSON on the stdin of a hook run in here: the parent's state,
+   which our memory holds since the clone, with our pid. */
+static char *
+hook_state (const struct husk_launch *l, enum husk_status status)
+{
+  struct husk_state st = *l->state;
+  st.pid = pid_seen_by_runtime;
+  return husk_state_json (&st, status, false);
+}
 
 /* prestart and createRuntime run in the parent (the runtime's namespaces),
    then createContainer here, in the container's, before pivot_root. */
@@ -242,12 +252,27 @@ run_create_hooks (const struct husk_launch *l, husk_err_t **err)
 {
   if (!l->hooks_before_pivot)
     return 0;
+  struct husk_sync_msg msg;
   if (husk_sync_send (l->sync_fd, SYNC_HOOKS, 0, NULL, -1, err) < 0
-      || husk_sync_recv (l->sync_fd, &hooks_msg, NULL, err) < 0)
+      || husk_sync_recv (l->sync_fd, &msg, NULL, err) < 0)
     return -1;
-  if (hooks_msg.type == SYNC_ERROR)
-    return husk_error (err, hooks_msg.errnum, "%s", hooks_msg.text);
-  return husk_hooks_run (l->spec, HUSK_HOOK_CREATE_CONTAINER, hooks_msg.text, err);
+  if (msg.type == SYNC_ERROR)
+    return husk_error (err, msg.errnum, "%s", msg.text);
+  pid_seen_by_runtime = msg.errnum;
+  if (!husk_hooks_any (l->spec, HUSK_HOOK_CREATE_CONTAINER))
+    return 0;
+  cleanup_free char *json = hook_state (l, HUSK_STATUS_CREATING);
+  return husk_hooks_run (l->spec, HUSK_HOOK_CREATE_CONTAINER, json, err);
+}
+
+/* startContainer: after start, before the program, in the container. */
+static int
+run_start_hooks (const struct husk_launch *l, husk_err_t **err)
+{
+  if (!husk_hooks_any (l->spec, HUSK_HOOK_START_CONTAINER))
+    return 0;
+  cleanup_free char *json = hook_state (l, HUSK_STATUS_CREATED);
+  return husk_hooks_run (l->spec, HUSK_HOOK_START_CONTAINER, json, err);
 }
 
 static int
@@ -330,7 +355,7 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
 
   if (wait_for_start (l, proc_fd, err) < 0)
     return -1;
-  if (husk_hooks_run (spec, HUSK_HOOK_START_CONTAINER, hooks_msg.text, err) < 0)
+  if (run_start_hooks (l, err) < 0)
     return -1;
   /* with no_new_privs, as late as possible: nothing of ours runs under it */
   if (proc->no_new_privileges && load_seccomp (l, err) < 0)

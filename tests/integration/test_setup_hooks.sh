@@ -104,7 +104,7 @@ case_all_hooks_lifecycle() {
   assert_eq $'prestart\ncreateRuntime\ncreateContainer\npoststart' "$(cat "$CASE_DIR/rec/order")" \
     "poststart after start"
   check_state poststart "$id" running
-  check_state startContainer "$id" creating
+  check_state startContainer "$id" created
   assert_eq "$(readlink "/proc/$pid/ns/mnt")" "$(rec startContainer mntns)" \
     "startContainer runs in the container's mount namespace"
   assert_eq "startContainer" "$(cat "$ROOTFS/order")" "startContainer's path resolved in the container"
@@ -134,6 +134,19 @@ case_hooks_leave_no_trace_in_process() {
   all_hooks_bundle
   run_sh_ok 'grep SigIgn /proc/self/status | cut -f2'
   assert_eq 0000000000000000 "$OUT" "signals ignored by the container process"
+}
+
+# Annotations of any size reach every hook, in and out of the container.
+case_hooks_large_state() {
+  local big k
+  big=$(head -c 6000 /dev/zero | tr '\0' x)
+  all_hooks_bundle
+  cfg_set '.annotations["org.example.big"] = $b' --arg b "$big"
+  run_sh_ok true
+  for k in $ALL_KINDS; do
+    assert_eq 6000 "$(rec "$k" json | jq -r '.annotations["org.example.big"] | length')" \
+      "$k: the large annotation in its state"
+  done
 }
 
 case_failing_hook_aborts_create() {
@@ -189,5 +202,6 @@ case_hook_not_found() {
 }
 
 run_cases case_all_hooks_lifecycle case_all_hooks_run case_hooks_leave_no_trace_in_process \
+  case_hooks_large_state \
   case_failing_hook_aborts_create case_failing_start_container_hook \
   case_failing_poststart_poststop_warn case_hook_timeout case_hook_not_found
