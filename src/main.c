@@ -166,9 +166,11 @@ main (int argc, char **argv)
       husk_error (&err, 0, "no such command \"%s\"", cargv[0]);
       return fail (err);
     }
+  /* they protect the binary once the config is read (exe.h), maybe by
+     re-exec'ing it with these arguments */
   for (size_t i = 0; i < ARRAY_SIZE (exec_commands); i++)
-    if (strcmp (c->name, exec_commands[i]) == 0 && husk_exe_protect (argv, &err) < 0)
-      return fail (err);
+    if (strcmp (c->name, exec_commands[i]) == 0)
+      husk_exe_save_argv (argv);
   optind = 1;
   int code = c->run (&ctx, cargc, cargv, &err);
   fflush (stdout);

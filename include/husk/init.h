@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "husk/caps.h"
+#include "husk/exe.h"
 #include "husk/mount_opts.h"
 #include "husk/namespaces.h"
 #include "husk/proc_settings.h"
@@ -47,6 +48,7 @@ struct husk_launch
   pid_t parent_pid; /* for the parent-death check */
   const struct husk_state *state; /* the parent's, for the hooks run in the init */
   sigset_t sigmask; /* restored before execve */
+  struct husk_exe_plan exe; /* the trampoline for the final exec, if any */
 };
 
 /* Run the setup sequence and execve the process; on failure send the error

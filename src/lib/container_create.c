@@ -55,6 +55,7 @@ creation_init (struct creation *c)
   c->root_fd = c->dir_fd = c->cgroup_fd = c->sync_fd = -1;
   c->console_sock = c->console_master = c->pidfd = -1;
   c->launch.fifo_fd = c->launch.sync_fd = -1;
+  c->launch.exe = (struct husk_exe_plan)HUSK_EXE_PLAN_INIT;
   for (size_t i = 0; i < HUSK_NS_KIND_COUNT; i++)
     c->launch.ns.join_fds[i] = -1;
 }
@@ -70,13 +71,14 @@ creation_release (struct creation *c)
           kill (c->pid, SIGKILL);
           waitpid (c->pid, NULL, 0);
         }
-      if (c->state.cgroup)
+      if (c->cgroup_fd >= 0) /* made by us */
         husk_cgroup_destroy (c->state.cgroup, NULL);
       if (c->dir_fd >= 0)
         husk_state_dir_remove (c->root_fd, c->state.id, NULL);
     }
   int *fds[] = { &c->root_fd, &c->dir_fd, &c->cgroup_fd, &c->sync_fd, &c->console_sock,
-                 &c->console_master, &c->pidfd, &c->launch.fifo_fd, &c->launch.sync_fd };
+                 &c->console_master, &c->pidfd, &c->launch.fifo_fd, &c->launch.sync_fd,
+                 &c->launch.exe.dmz_fd };
   for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
     closep (fds[i]);
   husk_ns_plan_close (&c->launch.ns);
@@ -208,6 +210,16 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
   return 0;
 }
 
+/* Last of the resolve steps: it may re-exec husk from the top (exe.h). */
+static int
+protect_exe (struct creation *c, husk_err_t **err)
+{
+  struct husk_exe_facts facts;
+  husk_exe_facts_from_spec (c->spec, &facts);
+  facts.ptrace = husk_exe_caps_ptrace (c->launch.has_caps, &c->launch.caps);
+  return husk_exe_protect (&facts, &c->launch.exe, err);
+}
+
 static int
 connect_console_socket (struct creation *c, const char *path, husk_err_t **err)
 {
@@ -224,6 +236,17 @@ connect_console_socket (struct creation *c, const char *path, husk_err_t **err)
 }
 
 /* ---- side effects, in order ---- */
+
+/* The cgroup path is known before the state directory exists, so its first
+   state.json already names it (for `delete --force` after a crash). */
+static int
+resolve_cgroup (struct creation *c, const struct husk_context *ctx, husk_err_t **err)
+{
+  if (ctx->systemd_cgroup)
+    return husk_error (err, 0, "--systemd-cgroup: husk has no systemd cgroup driver");
+  const struct husk_linux *lx = c->spec->linux_;
+  return husk_cgroup_resolve (lx ? lx->cgroups_path : NULL, c->state.id, &c->state.cgroup, err);
+}
 
 static int
 make_state_dir (struct creation *c, const struct husk_context *ctx, bool run, husk_err_t **err)
@@ -255,20 +278,13 @@ make_state_dir (struct creation *c, const struct husk_context *ctx, bool run, hu
 static int
 make_cgroup (struct creation *c, const struct husk_context *ctx, husk_err_t **err)
 {
-  if (ctx->systemd_cgroup)
-    return husk_error (err, 0, "--systemd-cgroup: husk has no systemd cgroup driver");
+  (void) ctx;
   const struct husk_linux *lx = c->spec->linux_;
-  cleanup_free char *rel = NULL;
-  if (husk_cgroup_resolve (lx ? lx->cgroups_path : NULL, c->state.id, &rel, err) < 0)
-    return -1;
   struct husk_cgroup_config cfg = {
     .resources = lx ? lx->resources : NULL,
     .devices = lx ? lx->devices : NULL,
     .n_devices = lx ? lx->n_devices : 0,
   };
-  c->state.cgroup = steal_pointer (&rel);
-  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
-    return -1;
   if (husk_cgroup_create (c->state.cgroup, &cfg, &c->cgroup_fd, err) < 0)
     {
       free (steal_pointer (&c->state.cgroup)); /* nothing to remove */
@@ -338,15 +354,22 @@ creating_state_json (struct creation *c)
   return husk_state_json (&c->state, HUSK_STATUS_CREATING, false);
 }
 
+/* Serve the init's requests until it is READY or, with until_exec, until
+   execve closes the socket (EOF). */
 static int
-serve_init (struct creation *c, husk_err_t **err)
+serve_init (struct creation *c, bool until_exec, husk_err_t **err)
 {
   for (;;)
     {
       struct husk_sync_msg msg;
       cleanup_close int fd = -1;
-      if (husk_sync_recv (c->sync_fd, &msg, &fd, err) < 0)
-        return -1;
+      cleanup_err husk_err_t *recv_err = NULL;
+      if (husk_sync_recv (c->sync_fd, &msg, &fd, &recv_err) < 0)
+        {
+          if (until_exec && recv_err->errnum == 0)
+            return 0; /* EOF: execve happened */
+          return husk_error (err, recv_err->errnum, "%s", recv_err->msg);
+        }
       switch (msg.type)
         {
         case SYNC_ERROR:
@@ -389,6 +412,8 @@ serve_init (struct creation *c, husk_err_t **err)
             break;
           }
         case SYNC_READY:
+          if (until_exec)
+            break;
           /* execCPUAffinity.final: the init is in its cgroup and stays put until exec */
           if (c->launch.settings.affinity.has_final
               && husk_cpu_affinity_apply (c->pid, &c->launch.settings.affinity.final, "final", err)
@@ -441,14 +466,16 @@ create (struct creation *c, const struct husk_context *ctx, const struct husk_cr
   if (husk_id_validate (o->id, err) < 0)
     return -1;
   c->state.id = xstrdup (o->id);
-  if (load_bundle (c, o, err) < 0 || resolve_launch (c, ctx, o, err) < 0)
+  if (load_bundle (c, o, err) < 0 || resolve_launch (c, ctx, o, err) < 0
+      || protect_exe (c, err) < 0)
     return -1;
   if (c->spec->process->terminal && o->console_socket
       && connect_console_socket (c, o->console_socket, err) < 0)
     return -1;
-  if (make_state_dir (c, ctx, run, err) < 0 || make_cgroup (c, ctx, err) < 0)
+  if (resolve_cgroup (c, ctx, err) < 0 || make_state_dir (c, ctx, run, err) < 0
+      || make_cgroup (c, ctx, err) < 0)
     return -1;
-  if (spawn_init (c, err) < 0 || serve_init (c, err) < 0 || commit (c, o, err) < 0)
+  if (spawn_init (c, err) < 0 || serve_init (c, false, err) < 0 || commit (c, o, err) < 0)
     return -1;
   c->state.annotations = NULL; /* owned by spec */
   c->state.n_annotations = 0;
@@ -480,10 +507,9 @@ start_now (struct creation *c, husk_err_t **err)
 {
   if (husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
     return -1;
-  struct husk_sync_msg msg;
-  cleanup_err husk_err_t *eof = NULL;
-  if (husk_sync_recv (c->sync_fd, &msg, NULL, &eof) == 0 && msg.type == SYNC_ERROR)
-    return husk_error (err, msg.errnum, "%s", msg.text);
+  /* a seccomp listener may still come (the filter loads last with noNewPrivileges) */
+  if (serve_init (c, true, err) < 0)
+    return -1;
   c->committed = true;
   if (husk_hooks_any (c->spec, HUSK_HOOK_POSTSTART))
     {

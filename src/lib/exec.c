@@ -21,6 +21,7 @@
 
 #include "husk/caps.h"
 #include "husk/cgroup.h"
+#include "husk/exe.h"
 #include "husk/exec.h"
 #include "husk/fs.h"
 #include "husk/log.h"
@@ -46,6 +47,7 @@ struct exec_launch
   size_t n_rlimits;
   struct husk_seccomp_prog *seccomp;
   sigset_t sigmask;
+  struct husk_exe_plan exe;
 };
 
 /* ---- the child ---- */
@@ -97,6 +99,27 @@ exec_seccomp (const struct exec_launch *l, husk_err_t **err)
   return 0;
 }
 
+/* Move the fds to keep that sit at or above *first to *first, *first + 1,
+   ..., so that one close_range above them leaves only them.  Copies above
+   the final places first, so that no move overwrites another kept fd. */
+static int
+pack_fds (int *const keep[], size_t n, unsigned *first, husk_err_t **err)
+{
+  int high[n];
+  for (size_t i = 0; i < n; i++)
+    if (*keep[i] >= (int)*first
+        && (high[i] = fcntl (*keep[i], F_DUPFD_CLOEXEC, (int)(*first + n))) < 0)
+      return husk_error (err, errno, "move inherited fd %d", *keep[i]);
+  for (size_t i = 0; i < n; i++)
+    if (*keep[i] >= (int)*first)
+      {
+        if (dup3 (high[i], (int)*first, O_CLOEXEC) < 0)
+          return husk_error (err, errno, "move inherited fd %d", *keep[i]);
+        *keep[i] = (int)(*first)++;
+      }
+  return 0;
+}
+
 static int
 exec_sequence (struct exec_launch *l, char **exe, husk_err_t **err)
 {
@@ -105,16 +128,11 @@ exec_sequence (struct exec_launch *l, char **exe, husk_err_t **err)
   if (l->join_flags && setns (l->pidfd, l->join_flags) < 0)
     return husk_error (err, errno, "join the container's namespaces");
   close (l->pidfd);
-  /* only stdio, the preserved fds and our sync socket stay */
+  /* only stdio, the preserved fds, our sync socket and the trampoline stay */
   unsigned first = 3 + (unsigned)l->preserve_fds;
-  if (l->sync_fd >= (int)first)
-    {
-      int fd = fcntl (l->sync_fd, F_DUPFD_CLOEXEC, 0);
-      if (fd < 0 || dup3 (fd, (int)first, O_CLOEXEC) < 0)
-        return husk_error (err, errno, "move sync socket");
-      l->sync_fd = (int)first;
-      first++;
-    }
+  int *const keep[] = { &l->sync_fd, &l->exe.dmz_fd };
+  if (pack_fds (keep, l->exe.dmz_fd >= 0 ? 2 : 1, &first, err) < 0)
+    return -1;
   if (syscall (SYS_close_range, first, ~0U, 0) < 0)
     return husk_error (err, errno, "close inherited fds");
   if (p->terminal && exec_console (l, err) < 0)
@@ -127,7 +145,8 @@ exec_sequence (struct exec_launch *l, char **exe, husk_err_t **err)
     return husk_error (err, errno, "set no_new_privs");
   if (!p->no_new_privileges && exec_seccomp (l, err) < 0)
     return -1;
-  if (husk_setup_user (&p->user, err) < 0)
+  /* non-dumpable since clone; a new uid may have undone it (exe.h) */
+  if (husk_setup_user (&p->user, err) < 0 || husk_exe_hide (&l->exe, err) < 0)
     return -1;
   if (l->has_caps && husk_caps_apply (&l->caps, err) < 0)
     return -1;
@@ -148,8 +167,7 @@ exec_child (struct exec_launch *l)
   if (exec_sequence (l, &exe, &err) < 0)
     husk_sync_fail (l->sync_fd, err);
   sigprocmask (SIG_SETMASK, &l->sigmask, NULL);
-  execve (exe, l->process->args, husk_process_envp (l->process));
-  husk_error (&err, errno, "exec `%s`", exe);
+  husk_exe_exec (&l->exe, l->sync_fd, exe, l->process->args, husk_process_envp (l->process), &err);
   husk_sync_fail (l->sync_fd, err);
 }
 
@@ -280,7 +298,7 @@ static void
 exec_run_release (struct exec_run *r)
 {
   int *fds[] = { &r->sync_fd, &r->console_sock, &r->console_master, &r->cgroup_fd,
-                 &r->pidfd,   &r->launch.pidfd, &r->launch.sync_fd };
+                 &r->pidfd,   &r->launch.pidfd, &r->launch.sync_fd, &r->launch.exe.dmz_fd };
   for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
     closep (fds[i]);
   free (r->launch.rlimits);
@@ -305,6 +323,41 @@ connect_socket (const char *path, husk_err_t **err)
       return husk_error (err, errno, "connect to console socket `%s`", path);
     }
   return fd;
+}
+
+/* CAP_SYS_PTRACE for the container's own processes, from its config
+   (without --process, the exec'd process is that config's with the flags
+   applied, and capabilities untouched by them). */
+static bool
+container_ptrace (const struct exec_run *r, const struct husk_exec_opts *o)
+{
+  const struct husk_process *p = o->process_file ? r->spec->process : r->process;
+  if (p == NULL || p->capabilities == NULL)
+    return true;
+  struct husk_cap_sets sets;
+  return husk_caps_resolve (p->capabilities, &sets, NULL) < 0 || husk_exe_caps_ptrace (true, &sets);
+}
+
+/* Before any side effect: it may re-exec husk from the top (exe.h).  An
+   exec with CAP_SYS_PTRACE leaves a mark: its processes may outlive it and
+   watch the children of later execs. */
+static int
+protect_exe (struct exec_run *r, int dfd, const struct husk_exec_opts *o, husk_err_t **err)
+{
+  struct husk_exe_facts facts;
+  husk_exe_facts_from_spec (r->spec, &facts);
+  bool mine = husk_exe_caps_ptrace (r->launch.has_caps, &r->launch.caps);
+  if (mine && !facts.own_userns)
+    {
+      int fd
+          = openat (dfd, HUSK_EXE_PTRACE_MARK, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd < 0)
+        return husk_error (err, errno, "record an exec with CAP_SYS_PTRACE");
+      close (fd);
+    }
+  facts.ptrace = mine || container_ptrace (r, o)
+                 || faccessat (dfd, HUSK_EXE_PTRACE_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+  return husk_exe_protect (&facts, &r->launch.exe, err);
 }
 
 static int
@@ -339,6 +392,8 @@ prepare (struct exec_run *r, const struct husk_context *ctx, const struct husk_e
   if (husk_rlimits_resolve (r->process->rlimits, r->process->n_rlimits, &l->rlimits, err) < 0)
     return -1;
   l->n_rlimits = r->process->n_rlimits;
+  if (protect_exe (r, dfd, o, err) < 0)
+    return -1;
   if (r->spec->linux_ && r->spec->linux_->seccomp)
     {
       cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", ctx->root);
@@ -380,6 +435,9 @@ spawn (struct exec_run *r, husk_err_t **err)
   r->sync_fd = sv[0];
   r->launch.sync_fd = sv[1];
   husk_signals_block (&r->launch.sigmask);
+  /* the child is non-dumpable from its first instruction */
+  if (husk_exe_hide (&r->launch.exe, err) < 0)
+    return -1;
   int child_pidfd = -1;
   pid_t pid = husk_clone3 (0, r->cgroup_fd, &child_pidfd, err);
   if (pid < 0)
@@ -467,6 +525,7 @@ husk_container_exec (const struct husk_context *ctx, const struct husk_exec_opts
   struct exec_run r
       = { .sync_fd = -1, .console_sock = -1, .console_master = -1, .cgroup_fd = -1, .pidfd = -1 };
   r.launch.pidfd = r.launch.sync_fd = -1;
+  r.launch.exe = (struct husk_exe_plan)HUSK_EXE_PLAN_INIT;
   *exit_code = 0;
   int ret = prepare (&r, ctx, o, err);
   if (ret == 0)

@@ -44,6 +44,8 @@ close_inherited_fds (const struct husk_launch *l, husk_err_t **err)
   keep[n++] = l->sync_fd;
   if (l->fifo_fd >= 0)
     keep[n++] = l->fifo_fd;
+  if (l->exe.dmz_fd >= 0)
+    keep[n++] = l->exe.dmz_fd;
   for (size_t i = 0; i < HUSK_NS_KIND_COUNT; i++)
     if (l->ns.join_fds[i] >= 0)
       keep[n++] = l->ns.join_fds[i];
@@ -353,6 +355,9 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
   if (l->has_caps && husk_caps_apply (&l->caps, err) < 0)
     return -1;
 
+  /* from READY on, processes of the container can see us (exe.h) */
+  if (husk_exe_hide (&l->exe, err) < 0)
+    return -1;
   if (wait_for_start (l, proc_fd, err) < 0)
     return -1;
   if (run_start_hooks (l, err) < 0)
@@ -373,7 +378,6 @@ husk_init_run (struct husk_launch *l)
   const struct husk_process *p = l->spec->process;
   char **env = husk_process_envp (p);
   sigprocmask (SIG_SETMASK, &l->sigmask, NULL);
-  execve (exe, p->args, env);
-  husk_error (&err, errno, "exec `%s`", exe);
+  husk_exe_exec (&l->exe, l->sync_fd, exe, p->args, env, &err);
   husk_sync_fail (l->sync_fd, err);
 }
