@@ -10,7 +10,7 @@
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
-cd "$src"
+cd "$src" || exit 1
 exec </dev/null
 
 steps=()      # "name|result|seconds"
@@ -69,7 +69,7 @@ build() {
   if ! {
     cmake -S "$src" -B "$dir" "${args[@]}" &&
       for pattern in "$@"; do
-        targets+=($(make -C "$dir" help | awk '$1 == "..." { print $2 }' | grep -x -- "$pattern"))
+        mapfile -t -O "${#targets[@]}" targets < <(make -C "$dir" help | awk '$1 == "..." { print $2 }' | grep -x -- "$pattern")
       done &&
       make -C "$dir" -j2 --no-print-directory "${targets[@]}"
   } >"$log" 2>&1; then

@@ -242,8 +242,8 @@ run_sh_ok() {
 husk_bg() {
   local i
   BG_DIR=$(mktemp -d "$CASE_DIR/bg.XXXXXX")
-  BG_OUT=$BG_DIR/out
-  BG_ERR=$BG_DIR/err
+  # shellcheck disable=SC2034 # BG_OUT/BG_ERR: for tests that read them while it runs
+  BG_OUT=$BG_DIR/out BG_ERR=$BG_DIR/err
   (
     "${HUSK_ARGV[@]}" "$@" >"$BG_DIR/out" 2>"$BG_DIR/err" </dev/null &
     echo $! >"$BG_DIR/pid"

@@ -120,7 +120,7 @@ case_join_netns_path() {
 
 # A second container joins the namespaces of a running one through /proc/PID/ns.
 case_join_container_namespaces() {
-  local a pid type script=""
+  local a pid type
   new_bundle
   cfg_args sleep 1000
   a=$(new_id)
