@@ -53,6 +53,10 @@
    (c) The seccomp profile does not let execveat through unconditionally
        (the trampoline is started with execveat; Docker's, containerd's and
        Podman's default profiles allow it).
+   (d) An AppArmor profile or SELinux label is asked for: it takes effect
+       at the next exec, which is the trampoline's, and the container's
+       domain may not be allowed to enter through a memfd of the runtime
+       (runc's dmz met exactly this: opencontainers/runc#4057).
 
    Left open by the trampoline, by design: a process outside this config
    that can see husk's host-side processes and has CAP_SYS_PTRACE in husk's
@@ -84,6 +88,7 @@ struct husk_exe_facts
   bool ptrace;           /* (a): CAP_SYS_PTRACE may be held (see above) */
   bool shared_pidns;     /* (b): the pid namespace is not new */
   bool execveat_allowed; /* (c): seccomp lets the trampoline start */
+  bool lsm_label;        /* (d): apparmorProfile or selinuxLabel */
   bool fcntl_allowed;    /* seccomp lets the trampoline keep the sync socket */
 };
 
@@ -99,9 +104,11 @@ struct husk_exe_plan
     .dmz_fd = -1                                                                                   \
   }
 
-/* Fill facts from spec's namespaces and seccomp profile; ptrace is left
+/* Fill facts from spec's namespaces and seccomp profile and from the
+   process to start (spec->process for create, exec's own); ptrace is left
    false for the caller to add from the capabilities it resolved. */
-void husk_exe_facts_from_spec (const struct husk_spec *spec, struct husk_exe_facts *facts);
+void husk_exe_facts_from_spec (const struct husk_spec *spec, const struct husk_process *process,
+                               struct husk_exe_facts *facts);
 
 /* CAP_SYS_PTRACE in any of the sets; !has_caps means husk's own: true. */
 bool husk_exe_caps_ptrace (bool has_caps, const struct husk_cap_sets *caps);

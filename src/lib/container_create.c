@@ -215,7 +215,7 @@ static int
 protect_exe (struct creation *c, husk_err_t **err)
 {
   struct husk_exe_facts facts;
-  husk_exe_facts_from_spec (c->spec, &facts);
+  husk_exe_facts_from_spec (c->spec, c->spec->process, &facts);
   facts.ptrace = husk_exe_caps_ptrace (c->launch.has_caps, &c->launch.caps);
   return husk_exe_protect (&facts, &c->launch.exe, err);
 }

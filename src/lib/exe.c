@@ -70,8 +70,15 @@ husk_exe_seccomp_allows (const struct husk_seccomp *sc, const char *syscall)
   return named || action_allows (sc->default_action);
 }
 
+static bool
+is_set (const char *s)
+{
+  return s && *s;
+}
+
 void
-husk_exe_facts_from_spec (const struct husk_spec *spec, struct husk_exe_facts *facts)
+husk_exe_facts_from_spec (const struct husk_spec *spec, const struct husk_process *process,
+                          struct husk_exe_facts *facts)
 {
   const struct husk_namespace *pid = husk_spec_namespace (spec, HUSK_NS_PID);
   const struct husk_seccomp *sc = spec->linux_ ? spec->linux_->seccomp : NULL;
@@ -79,6 +86,8 @@ husk_exe_facts_from_spec (const struct husk_spec *spec, struct husk_exe_facts *f
   facts->shared_pidns = pid == NULL || pid->path != NULL;
   facts->execveat_allowed = husk_exe_seccomp_allows (sc, "execveat");
   facts->fcntl_allowed = husk_exe_seccomp_allows (sc, "fcntl");
+  facts->lsm_label
+      = process && (is_set (process->apparmor_profile) || is_set (process->selinux_label));
   facts->ptrace = false; /* the caller's, from the capabilities it resolved */
 }
 
@@ -86,7 +95,7 @@ enum husk_exe_mode
 husk_exe_choose (const struct husk_exe_facts *f)
 {
 #ifdef HUSK_HAVE_DMZ
-  if ((f->ptrace && !f->own_userns) || f->shared_pidns || !f->execveat_allowed)
+  if ((f->ptrace && !f->own_userns) || f->shared_pidns || !f->execveat_allowed || f->lsm_label)
     return HUSK_EXE_COPY;
   return HUSK_EXE_DMZ;
 #else
@@ -128,6 +137,8 @@ seal (int fd, const char *what, husk_err_t **err)
 static int
 reexec_sealed_copy (int exe, husk_err_t **err)
 {
+  if (saved_argv == NULL)
+    return husk_error (err, EINVAL, "re-exec the sealed husk binary: no saved argv");
   struct stat st;
   if (fstat (exe, &st) < 0)
     return husk_error (err, errno, "stat /proc/self/exe");
@@ -143,8 +154,6 @@ reexec_sealed_copy (int exe, husk_err_t **err)
     }
   if (seal (mfd, "husk binary copy", err) < 0)
     return -1;
-  if (saved_argv == NULL)
-    return husk_error (err, EINVAL, "re-exec the sealed husk binary: no saved argv");
   fexecve (mfd, saved_argv, environ);
   return husk_error (err, errno, "re-exec the sealed husk binary");
 }
@@ -189,9 +198,9 @@ husk_exe_protect (const struct husk_exe_facts *facts, struct husk_exe_plan *plan
   if (husk_exe_choose (facts) == HUSK_EXE_COPY)
     {
       husk_log_debug ("exe protection: re-exec from a sealed copy (ptrace %d, own userns %d, "
-                      "shared pidns %d, execveat allowed %d)",
+                      "shared pidns %d, execveat allowed %d, LSM label %d)",
                       facts->ptrace, facts->own_userns, facts->shared_pidns,
-                      facts->execveat_allowed);
+                      facts->execveat_allowed, facts->lsm_label);
       return reexec_sealed_copy (exe, err);
     }
   plan->dmz_fd = dmz_memfd (err);

@@ -345,7 +345,7 @@ static int
 protect_exe (struct exec_run *r, int dfd, const struct husk_exec_opts *o, husk_err_t **err)
 {
   struct husk_exe_facts facts;
-  husk_exe_facts_from_spec (r->spec, &facts);
+  husk_exe_facts_from_spec (r->spec, r->process, &facts);
   bool mine = husk_exe_caps_ptrace (r->launch.has_caps, &r->launch.caps);
   if (mine && !facts.own_userns)
     {

@@ -96,7 +96,7 @@ facts_of (const char *single_quoted)
   struct husk_spec *spec = parse_ok (single_quoted);
   struct husk_exe_facts f;
   memset (&f, 0xff, sizeof f);
-  husk_exe_facts_from_spec (spec, &f);
+  husk_exe_facts_from_spec (spec, spec->process, &f);
   husk_spec_free (spec);
   return f;
 }
@@ -125,6 +125,15 @@ START_TEST (facts_from_spec)
   f = facts_of ("{'ociVersion':'1.2.0','linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW',"
                 "'syscalls':[{'names':['fcntl'],'action':'SCMP_ACT_ERRNO'}]}}}");
   ck_assert (f.execveat_allowed && !f.fcntl_allowed);
+
+  f = facts_of ("{'ociVersion':'1.2.0','process':{'cwd':'/','args':['x'],"
+                "'apparmorProfile':'docker-default'}}");
+  ck_assert (f.lsm_label);
+  f = facts_of ("{'ociVersion':'1.2.0','process':{'cwd':'/','args':['x'],"
+                "'selinuxLabel':'system_u:system_r:container_t:s0'}}");
+  ck_assert (f.lsm_label);
+  f = facts_of ("{'ociVersion':'1.2.0','process':{'cwd':'/','args':['x'],'apparmorProfile':''}}");
+  ck_assert (!f.lsm_label);
 }
 END_TEST
 
@@ -151,6 +160,7 @@ START_TEST (choose)
     { { .shared_pidns = true, .own_userns = true, .execveat_allowed = true }, HUSK_EXE_COPY },
     /* the trampoline cannot start */
     { { 0 }, HUSK_EXE_COPY },
+    { { .lsm_label = true, .execveat_allowed = true }, HUSK_EXE_COPY },
     /* fcntl only decides the error report */
     { { .execveat_allowed = true, .fcntl_allowed = false }, dmz },
   };
