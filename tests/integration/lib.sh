@@ -418,9 +418,15 @@ _sandbox_setup() {
 
 _sandbox_teardown() {
   [[ -n ${SANDBOX_CGROUP:-} && -d $SANDBOX_CGROUP ]] || return 0
-  # children first; rmdir only succeeds on empty cgroups, which is what we want
-  find "$SANDBOX_CGROUP" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-  [[ ! -d $SANDBOX_CGROUP ]] || echo "WARNING: $SANDBOX_CGROUP could not be removed" >&2
+  # children first; rmdir only succeeds on empty cgroups, which is what we
+  # want; a process killed a moment ago may still be leaving: retry briefly
+  local i
+  for ((i = 0; i < 40; i++)); do
+    find "$SANDBOX_CGROUP" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    [[ -d $SANDBOX_CGROUP ]] || return 0
+    sleep 0.05
+  done
+  echo "WARNING: $SANDBOX_CGROUP could not be removed" >&2
 }
 
 # ------------------------------------------------------------------ runner
