@@ -59,6 +59,38 @@ case_sysctl_bad_value() {
   bad_config 'linux.sysctl "kernel.shmmni": write "not-a-number": Invalid argument'
 }
 
+# linux.devices: made with their type, numbers, mode and owner, anywhere.
+case_linux_devices() {
+  new_bundle
+  cfg_set '.linux.devices = [
+      {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 432, "uid": 12, "gid": 34},
+      {"path": "/dev/loop-test", "type": "b", "major": 7, "minor": 0, "fileMode": 384},
+      {"path": "/dev/pipe", "type": "p", "fileMode": 420},
+      {"path": "/opt/deep/kmsg", "type": "u", "major": 1, "minor": 11}]'
+  run_sh_ok 'for d in /dev/fuse /dev/loop-test /dev/pipe /opt/deep/kmsg; do
+      stat -c "%n %F %t:%T %a %u:%g" $d; done'
+  assert_eq "/dev/fuse character special file a:e5 660 12:34
+/dev/loop-test block special file 7:0 600 0:0
+/dev/pipe fifo 0:0 644 0:0
+/opt/deep/kmsg character special file 1:b 666 0:0" "$OUT" "devices made from linux.devices"
+}
+
+# A path that exists and is not the requested device is an error (spec).
+case_linux_device_conflict() {
+  new_bundle
+  cfg_set '.mounts |= map(select(.destination != "/dev"))'
+  mkdir -p "$ROOTFS/dev/pts" "$ROOTFS/dev/shm" "$ROOTFS/dev/mqueue"
+  echo file >"$ROOTFS/dev/mydev"
+  cfg_set '.linux.devices = [{"path": "/dev/mydev", "type": "c", "major": 1, "minor": 5}]'
+  bad_config 'linux.devices[0]: `/dev/mydev` exists and is not the requested device 1:5'
+  assert_eq file "$(cat "$ROOTFS/dev/mydev")" "the file in the rootfs"
+  # the very device already there is fine
+  rm "$ROOTFS/dev/mydev"
+  mknod "$ROOTFS/dev/mydev" c 1 5
+  run_sh_ok 'stat -c "%t:%T %a" /dev/mydev'
+  assert_eq "1:5 666" "$OUT" "an existing node of the requested device, its mode set"
+}
+
 # veth_pair A B: a veth pair on the host, removed when the case ends.
 veth_pair() {
   need_cmd ip
@@ -156,6 +188,7 @@ case_selinux_applied() {
   assert_eq "$label" "${OUT%$'\0'}" "SELinux label of the process"
 }
 
-run_cases case_sysctl_namespaced case_sysctl_refused case_sysctl_bad_value case_net_devices \
+run_cases case_sysctl_namespaced case_sysctl_refused case_sysctl_bad_value case_linux_devices \
+  case_linux_device_conflict case_net_devices \
   case_net_devices_keep_name case_net_devices_errors case_lsm_not_enabled case_apparmor_applied \
   case_selinux_applied
