@@ -1,4 +1,5 @@
 /* /dev in the container: see include/husk/devices.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -71,17 +72,53 @@ is_device (const struct stat *st, const struct device *d)
   return d->type == S_IFIFO || st->st_rdev == d->rdev;
 }
 
-/* In a user namespace mknod is refused: bind the runtime's node instead. */
+/* A node of device d directly in the runtime's /dev, or -1. */
+static int
+find_in_dev (const struct device *d)
+{
+  cleanup_close int dev = open ("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_dir DIR *dir = dev >= 0 ? husk_opendir_fd (dev) : NULL;
+  for (struct dirent *de; dir && (de = readdir (dir));)
+    {
+      struct stat st;
+      if (fstatat (dev, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && is_device (&st, d))
+        return openat (dev, de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
+  return -1;
+}
+
+/* The runtime's node of device d: at the same path, else where udev names
+   every device (/dev/char/M:N, /dev/block/M:N), else any in /dev. */
+static int
+open_host_device (const struct device *d, husk_err_t **err)
+{
+  char by_number[64];
+  snprintf (by_number, sizeof by_number, "/dev/%s/%u:%u", d->type == S_IFBLK ? "block" : "char",
+            major (d->rdev), minor (d->rdev));
+  const char *candidates[] = { d->path, by_number };
+  for (size_t i = 0; i < ARRAY_SIZE (candidates); i++)
+    {
+      cleanup_close int fd = open (candidates[i], O_PATH | O_CLOEXEC);
+      struct stat st;
+      if (fd >= 0 && fstat (fd, &st) == 0 && is_device (&st, d))
+        return steal_fd (&fd);
+    }
+  int fd = find_in_dev (d);
+  if (fd < 0)
+    return husk_error (err, ENODEV, "no device %u:%u on the runtime's side to bind at `%s`",
+                       major (d->rdev), minor (d->rdev), d->path);
+  return fd;
+}
+
+/* In a user namespace mknod of a device is refused: bind the runtime's
+   node instead. */
 static int
 bind_host_device (int dir, const char *name, const struct device *d, bool exists, husk_err_t **err)
 {
-  cleanup_close int host = open (d->path, O_PATH | O_CLOEXEC);
+  cleanup_close int host = open_host_device (d, err);
+  if (host < 0)
+    return -1;
   struct stat st;
-  if (host < 0 || fstat (host, &st) < 0)
-    return husk_error (err, errno, "open the runtime's `%s` to bind it", d->path);
-  if (!is_device (&st, d))
-    return husk_error (err, ENODEV, "the runtime's `%s` is not the requested device %u:%u", d->path,
-                       major (d->rdev), minor (d->rdev));
   if (!exists)
     {
       int f = openat (dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -138,9 +175,11 @@ make_device (int root_fd, const struct device *d, bool userns, husk_err_t **err)
   if (exists && !placeholder && !is_device (&st, d))
     return husk_error (err, EEXIST, "`%s` exists and is not the requested device %u:%u", d->path,
                        major (d->rdev), minor (d->rdev));
-  if (userns && (!exists || placeholder))
+  /* a fifo is no device: mknod makes one in a user namespace too */
+  bool bind = userns && d->type != S_IFIFO;
+  if (bind && (!exists || placeholder))
     return bind_host_device (dir, name, d, exists, err);
-  if (userns)
+  if (bind)
     return 0; /* the right node already: ours to leave as it is */
   return mknod_device (dir, name, d, exists, err);
 }

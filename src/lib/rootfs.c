@@ -122,19 +122,29 @@ bind_host_sysfs (const struct husk_mount *m, const struct husk_mount_plan *p, in
   return steal_fd (&tree);
 }
 
+static int
+mount_id (int fd, uint64_t *id)
+{
+  struct statx stx;
+  if (statx (fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+    return -1;
+  *id = stx.stx_mnt_id;
+  return 0;
+}
+
 /* After mount(2) on /proc/self/fd/N the fd still names the directory
    below the new mount: resolve the destination again, and check that this
-   is the new mount (another filesystem than the one below). */
+   is the new mount (another mount than the one below). */
 static int
 reopen_new_mount (const struct husk_rootfs_ctx *c, const char *dest, int below, husk_err_t **err)
 {
   cleanup_close int fd = husk_open_in_root (c->root_fd, dest, O_PATH, false, err);
   if (fd < 0)
     return -1;
-  struct stat a, b;
-  if (fstat (fd, &a) < 0 || fstat (below, &b) < 0)
-    return husk_error (err, errno, "stat `%s`", dest);
-  if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+  uint64_t a, b;
+  if (mount_id (fd, &a) < 0 || mount_id (below, &b) < 0)
+    return husk_error (err, errno, "statx `%s`", dest);
+  if (a == b)
     return husk_error (err, EXDEV, "`%s` changed while mounting on it", dest);
   return steal_fd (&fd);
 }

@@ -39,8 +39,12 @@ case_userns_maps() {
 # mknod is refused in a user namespace: the devices are the host's, bound.
 case_userns_devices() {
   userns_bundle
-  cfg_set '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
+  # (devices anywhere: the runtime's node found by number; a fifo is made)
+  cfg_set '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229},
+      {"path": "/tmp/kmsg", "type": "c", "major": 1, "minor": 11},
+      {"path": "/dev/fifo", "type": "p"}]'
   run_sh_ok 'for d in null zero full random urandom tty fuse; do stat -c "%n %t:%T" /dev/$d; done
+    stat -c "%n %t:%T" /tmp/kmsg; stat -c "%n %F" /dev/fifo
     awk "\$5 ~ /^\/dev\/(null|fuse)\$/ { print \$5 }" /proc/self/mountinfo | sort
     echo x > /dev/null && echo written'
   assert_eq "/dev/null 1:3
@@ -50,6 +54,8 @@ case_userns_devices() {
 /dev/urandom 1:9
 /dev/tty 5:0
 /dev/fuse a:e5
+/tmp/kmsg 1:b
+/dev/fifo fifo
 /dev/fuse
 /dev/null
 written" "$OUT" "devices in a user namespace"
