@@ -22,7 +22,7 @@ if(HUSK_DMZ)
             -I${CMAKE_SOURCE_DIR}/include
             -Os -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector
             -fno-asynchronous-unwind-tables -fno-unwind-tables -fcf-protection=none
-            -fno-pie -no-pie -ffunction-sections -fdata-sections -s
+            -fno-pie -ffunction-sections -fdata-sections -s
             -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noseparate-code -Wl,-z,norelro
             -o ${HUSK_DMZ_BIN} ${CMAKE_SOURCE_DIR}/src/dmz/dmz.c
     DEPENDS ${CMAKE_SOURCE_DIR}/src/dmz/dmz.c ${CMAKE_SOURCE_DIR}/include/husk/sync.h
