@@ -26,11 +26,11 @@ static const struct
   bool net_devices;          /* linux.netDevices */
   bool memory_policy;        /* linux.memoryPolicy: without it no mode is recognised */
 } support = {
-  .mount_extensions = 0,
-  .apparmor = false,
-  .selinux = false,
+  .mount_extensions = HUSK_MOUNT_EXT_TMPCOPYUP | HUSK_MOUNT_EXT_IDMAP | HUSK_MOUNT_EXT_RIDMAP,
+  .apparmor = true, /* lsm.c: applied where the LSM is on, refused where it is off */
+  .selinux = true,
   .intel_rdt = false,
-  .net_devices = false,
+  .net_devices = true,
   .memory_policy = true,
 };
 
