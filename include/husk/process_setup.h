@@ -4,6 +4,7 @@
 #define HUSK_PROCESS_SETUP_H
 
 #include "husk/error.h"
+#include "husk/seccomp.h"
 #include "husk/spec.h"
 
 /* chdir(cwd) and verify the result is inside the container's root
@@ -19,6 +20,10 @@ int husk_setup_user (const struct husk_user *u, husk_err_t **err);
 
 /* dup the pty peer onto stdio and make it the controlling terminal. */
 int husk_attach_console (int peer, husk_err_t **err);
+
+/* Load the filter (NULL: none); a notify listener goes up the sync socket
+   and the parent hands it to linux.seccomp.listenerPath. */
+int husk_setup_seccomp (const struct husk_seccomp_prog *prog, int sync_fd, husk_err_t **err);
 
 /* NULL-terminated copy of the process env for execve. */
 char **husk_process_envp (const struct husk_process *p);

@@ -84,19 +84,7 @@ exec_console (const struct exec_launch *l, husk_err_t **err)
 static int
 exec_seccomp (const struct exec_launch *l, husk_err_t **err)
 {
-  if (l->seccomp == NULL)
-    return 0;
-  int listener = -1;
-  if (husk_seccomp_load (l->seccomp, &listener, err) < 0)
-    return -1;
-  if (listener >= 0)
-    {
-      int r = husk_sync_send (l->sync_fd, SYNC_SECCOMP, 0, NULL, listener, err);
-      close (listener);
-      if (r < 0 || husk_sync_expect (l->sync_fd, SYNC_SECCOMP_DONE, NULL, err) < 0)
-        return -1;
-    }
-  return 0;
+  return husk_setup_seccomp (l->seccomp, l->sync_fd, err);
 }
 
 /* Move the fds to keep that sit at or above *first to *first, *first + 1,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "husk/process_setup.h"
+#include "husk/sync.h"
 #include "husk/util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -93,4 +94,21 @@ husk_process_envp (const struct husk_process *p)
   char **env = xmalloc0 ((p->n_env + 1) * sizeof (char *));
   memcpy (env, p->env, p->n_env * sizeof (char *));
   return env;
+}
+
+int
+husk_setup_seccomp (const struct husk_seccomp_prog *prog, int sync_fd, husk_err_t **err)
+{
+  if (prog == NULL)
+    return 0;
+  int listener = -1;
+  if (husk_seccomp_load (prog, &listener, err) < 0)
+    return -1;
+  if (listener < 0)
+    return 0;
+  int r = husk_sync_send (sync_fd, SYNC_SECCOMP, 0, NULL, listener, err);
+  close (listener);
+  if (r < 0 || husk_sync_expect (sync_fd, SYNC_SECCOMP_DONE, NULL, err) < 0)
+    return -1;
+  return 0;
 }
