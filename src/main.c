@@ -57,7 +57,8 @@ print_help (FILE *out)
       fprintf (out, "   %-10s %s\n", husk_commands[i]->name, husk_commands[i]->summary);
   fputs ("   help       show a command's usage\n\n"
          "Global options:\n"
-         "   --root DIR            state directory (default " HUSK_DEFAULT_ROOT ")\n"
+         "   --root DIR            state directory (default " HUSK_DEFAULT_ROOT ",\n"
+         "                         $XDG_RUNTIME_DIR/husk when not root)\n"
          "   --log FILE            write log lines to FILE\n"
          "   --log-format FORMAT   text (default) or json\n"
          "   --debug               also log debug lines\n"
@@ -105,7 +106,8 @@ help_command (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
-  struct husk_context ctx = { .root = HUSK_DEFAULT_ROOT };
+  cleanup_free char *default_root = husk_state_default_root ();
+  struct husk_context ctx = { .root = default_root };
   const char *log_path = NULL, *log_format = "text";
   husk_err_t *err = NULL;
   int opt;

@@ -43,6 +43,11 @@ struct husk_state
 /* Ids: letters, digits, '_', '.', '-'; not starting with '.'; 1..HUSK_ID_MAX bytes. */
 int husk_id_validate (const char *id, husk_err_t **err);
 
+/* The default --root: HUSK_DEFAULT_ROOT as root; for an unprivileged
+   caller with XDG_RUNTIME_DIR set, "$XDG_RUNTIME_DIR/husk" (as runc).
+   Caller frees. */
+char *husk_state_default_root (void);
+
 /* Open (and with create, make 0700) the state root. */
 int husk_state_root_open (const char *root, bool create, int *fd, husk_err_t **err);
 

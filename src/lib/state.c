@@ -41,6 +41,15 @@ husk_id_validate (const char *id, husk_err_t **err)
   return 0;
 }
 
+char *
+husk_state_default_root (void)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  if (geteuid () != 0 && xdg && xdg[0] == '/')
+    return xasprintf ("%s/husk", xdg);
+  return xstrdup (HUSK_DEFAULT_ROOT);
+}
+
 int
 husk_state_root_open (const char *root, bool create, int *fd, husk_err_t **err)
 {
