@@ -5,7 +5,9 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -217,11 +219,33 @@ husk_ns_enter_time (int proc_fd, husk_err_t **err)
 
 /* ---- parent: maps and offsets ---- */
 
-static int
-write_map (pid_t pid, const char *file, const struct husk_id_mapping *m, size_t n, husk_err_t **err)
+/* One of the two maps, and the setuid tool (Debian's `uidmap` package) that
+   writes it for an unprivileged caller after checking /etc/subuid or
+   /etc/subgid. */
+struct map_kind
 {
-  if (n == 0)
-    return 0;
+  const char *file;
+  const char *tool;
+  bool gid;
+};
+static const struct map_kind uid_kind = { "uid_map", "newuidmap", false };
+static const struct map_kind gid_kind = { "gid_map", "newgidmap", true };
+
+/* user_namespaces(7): an unprivileged writer may map only its own id, as one
+   line of size 1 (and, for gid_map, after denying setgroups). */
+static bool
+needs_tool (const struct map_kind *k, const struct husk_id_mapping *m, size_t n)
+{
+  if (geteuid () == 0)
+    return false;
+  unsigned own = k->gid ? getegid () : geteuid ();
+  return !(n == 1 && m[0].host_id == own && m[0].size == 1);
+}
+
+static int
+write_map_direct (pid_t pid, const struct map_kind *k, const struct husk_id_mapping *m, size_t n,
+                  husk_err_t **err)
+{
   char buf[4096];
   size_t used = 0;
   for (size_t i = 0; i < n; i++)
@@ -229,20 +253,107 @@ write_map (pid_t pid, const char *file, const struct husk_id_mapping *m, size_t 
       int w = snprintf (buf + used, sizeof buf - used, "%u %u %u\n", m[i].container_id,
                         m[i].host_id, m[i].size);
       if (w < 0 || (size_t)w >= sizeof buf - used)
-        return husk_error (err, E2BIG, "%s: too many mappings", file);
+        return husk_error (err, E2BIG, "%s: too many mappings", k->file);
       used += w;
     }
   char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
+  if (k->gid && geteuid () != 0)
+    {
+      snprintf (path, sizeof path, "/proc/%d/setgroups", pid);
+      if (husk_write_file_at (AT_FDCWD, path, "deny", 4, 0, 0, err) < 0)
+        return -1;
+    }
+  snprintf (path, sizeof path, "/proc/%d/%s", pid, k->file);
   return husk_write_file_at (AT_FDCWD, path, buf, used, 0, 0, err);
+}
+
+/* "newuidmap PID ID HOSTID SIZE ...": spawned with an empty signal mask and
+   its stderr captured for the error message. */
+static int
+write_map_tool (pid_t pid, const struct map_kind *k, const struct husk_id_mapping *m, size_t n,
+                husk_err_t **err)
+{
+  size_t argc = 2 + 3 * n;
+  cleanup_free char **argv = xmalloc0 ((argc + 1) * sizeof (char *));
+  argv[0] = xstrdup (k->tool);
+  argv[1] = xasprintf ("%d", pid);
+  for (size_t i = 0; i < n; i++)
+    {
+      argv[2 + 3 * i] = xasprintf ("%u", m[i].container_id);
+      argv[3 + 3 * i] = xasprintf ("%u", m[i].host_id);
+      argv[4 + 3 * i] = xasprintf ("%u", m[i].size);
+    }
+  char cmdline[256] = ""; /* for messages; a long one is cut */
+  for (size_t i = 0, used = 0; i < argc && used < sizeof cmdline; i++)
+    used += snprintf (cmdline + used, sizeof cmdline - used, "%s%s", i ? " " : "", argv[i]);
+
+  int errp[2];
+  if (pipe2 (errp, O_CLOEXEC) < 0)
+    return husk_error (err, errno, "pipe");
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init (&fa);
+  posix_spawn_file_actions_adddup2 (&fa, errp[1], STDERR_FILENO);
+  posix_spawnattr_init (&attr);
+  sigset_t none;
+  sigemptyset (&none);
+  posix_spawnattr_setsigmask (&attr, &none);
+  posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t child;
+  int r = posix_spawnp (&child, k->tool, &fa, &attr, argv, environ);
+  posix_spawn_file_actions_destroy (&fa);
+  posix_spawnattr_destroy (&attr);
+  close (errp[1]);
+  for (size_t i = 0; i < argc; i++)
+    free (argv[i]);
+  if (r != 0)
+    {
+      close (errp[0]);
+      return husk_error (err, r,
+                         "cannot run `%s` (an unprivileged user needs it for these mappings; "
+                         "Debian package `uidmap`)",
+                         k->tool);
+    }
+  char out[512];
+  size_t got = 0;
+  ssize_t rd;
+  while (
+      got < sizeof out - 1
+      && ((rd = read (errp[0], out + got, sizeof out - 1 - got)) > 0 || (rd < 0 && errno == EINTR)))
+    got += rd > 0 ? (size_t)rd : 0;
+  close (errp[0]);
+  out[got] = '\0';
+  while (got > 0 && (out[got - 1] == '\n' || out[got - 1] == ' '))
+    out[--got] = '\0';
+  int status;
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      return husk_error (err, errno, "wait for `%s`", k->tool);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return 0;
+  if (WIFEXITED (status))
+    return husk_error (err, 0, "`%s` failed with exit status %d%s%s", cmdline, WEXITSTATUS (status),
+                       got ? ": " : "", out);
+  return husk_error (err, 0, "`%s` killed by signal %d", cmdline, WTERMSIG (status));
+}
+
+static int
+write_map (pid_t pid, const struct map_kind *k, const struct husk_id_mapping *m, size_t n,
+           husk_err_t **err)
+{
+  if (n == 0)
+    return 0;
+  if (needs_tool (k, m, n))
+    return write_map_tool (pid, k, m, n, err);
+  return write_map_direct (pid, k, m, n, err);
 }
 
 int
 husk_ns_write_idmaps (pid_t pid, const struct husk_linux *lx, husk_err_t **err)
 {
-  if (write_map (pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
+  if (write_map (pid, &uid_kind, lx->uid_mappings, lx->n_uid_mappings, err) < 0)
     return husk_error_prefix (err, "linux.uidMappings");
-  if (write_map (pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
+  if (write_map (pid, &gid_kind, lx->gid_mappings, lx->n_gid_mappings, err) < 0)
     return husk_error_prefix (err, "linux.gidMappings");
   return 0;
 }
@@ -261,8 +372,8 @@ husk_ns_userns_with_maps (const struct husk_id_mapping *uid, size_t n_uid,
       _exit (0);
     }
   int fd = -1;
-  if (write_map (pid, "uid_map", uid, n_uid, err) == 0
-      && write_map (pid, "gid_map", gid, n_gid, err) == 0)
+  if (write_map (pid, &uid_kind, uid, n_uid, err) == 0
+      && write_map (pid, &gid_kind, gid, n_gid, err) == 0)
     {
       char path[64];
       snprintf (path, sizeof path, "/proc/%d/ns/user", pid);
