@@ -8,7 +8,7 @@
 #include "husk/log.h"
 
 void
-husk_caps_keep_grantable (struct husk_cap_sets *s)
+husk_caps_keep_grantable (struct husk_cap_sets *s, bool in_userns)
 {
   struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
   struct __user_cap_data_struct d[2];
@@ -19,6 +19,8 @@ husk_caps_keep_grantable (struct husk_cap_sets *s)
   for (int v = 0; v <= husk_caps_last_cap (); v++)
     if (prctl (PR_CAPBSET_READ, v, 0, 0, 0) == 1)
       bounding |= UINT64_C (1) << v;
+  if (in_userns)
+    permitted = bounding;
   uint64_t lost = ((s->bounding | s->inheritable) & ~bounding)
                   | ((s->effective | s->permitted | s->ambient) & ~permitted);
   for (int v = 0; v < 64; v++)

@@ -183,7 +183,7 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
       l->has_caps = true;
       if (husk_caps_resolve (p->capabilities, &l->caps, err) < 0)
         return -1;
-      husk_caps_keep_grantable (&l->caps);
+      husk_caps_keep_grantable (&l->caps, l->in_userns);
     }
   if (husk_rlimits_resolve (p->rlimits, p->n_rlimits, &l->rlimits, err) < 0)
     return -1;
@@ -275,22 +275,50 @@ make_state_dir (struct creation *c, const struct husk_context *ctx, bool run, hu
   return 0;
 }
 
+/* Whether linux.resources asks for any limit a cgroup would enforce (the
+   device rules alone do not count: without a cgroup an unprivileged user
+   cannot make device nodes anyway). */
+static bool
+wants_limits (const struct husk_resources *res)
+{
+  __attribute__ ((cleanup (husk_cgroup_writes_free))) struct husk_cgroup_writes w = { 0 };
+  cleanup_err husk_err_t *ignored = NULL;
+  return res && (husk_cgroup_translate (res, &w, &ignored) < 0 || w.n > 0);
+}
+
 static int
 make_cgroup (struct creation *c, const struct husk_context *ctx, husk_err_t **err)
 {
   (void) ctx;
   const struct husk_linux *lx = c->spec->linux_;
+  bool unprivileged = geteuid () != 0;
   struct husk_cgroup_config cfg = {
     .resources = lx ? lx->resources : NULL,
     .devices = lx ? lx->devices : NULL,
     .n_devices = lx ? lx->n_devices : 0,
+    .no_device_filter = unprivileged, /* loading one needs CAP_BPF or CAP_SYS_ADMIN */
   };
-  if (husk_cgroup_create (c->state.cgroup, &cfg, &c->cgroup_fd, err) < 0)
+  cleanup_err husk_err_t *cg_err = NULL;
+  if (husk_cgroup_create (c->state.cgroup, &cfg, &c->cgroup_fd, &cg_err) == 0)
+    return 0;
+  /* As runc rootless: without a delegated cgroup, go on without one unless
+     limits were asked for. */
+  bool denied = cg_err->errnum == EACCES || cg_err->errnum == EPERM || cg_err->errnum == EROFS;
+  if (unprivileged && denied && !wants_limits (cfg.resources))
     {
-      free (steal_pointer (&c->state.cgroup)); /* nothing to remove */
-      return -1;
+      husk_log_debug ("no cgroup: uid %u may not create `/%s` (%s)", (unsigned)geteuid (),
+                      c->state.cgroup, strerror (cg_err->errnum));
+      free (steal_pointer (&c->state.cgroup));
+      return 0;
     }
-  return 0;
+  *err = steal_pointer (&cg_err);
+  if (unprivileged && denied)
+    husk_error_prefix (err,
+                       "linux.resources need cgroup `/%s`, which uid %u may not create "
+                       "(no cgroup delegation)",
+                       c->state.cgroup, (unsigned)geteuid ());
+  free (steal_pointer (&c->state.cgroup)); /* nothing to remove */
+  return -1;
 }
 
 static int
