@@ -408,6 +408,13 @@ prepare (struct exec_run *r, const struct husk_context *ctx, const struct husk_e
     }
   int for_children;
   namespaces_to_join (st->pid, &for_children, &l->join_flags);
+  /* An unprivileged caller may enter them only from inside the container's
+     user namespace (its own): setns joins that one first. */
+  if (for_children && geteuid () != 0 && (l->join_flags & CLONE_NEWUSER))
+    {
+      for_children |= CLONE_NEWUSER;
+      l->join_flags &= ~CLONE_NEWUSER;
+    }
   /* pid and time namespaces apply to our children only */
   if (for_children && setns (r->pidfd, for_children) < 0)
     return husk_error (err, errno, "enter the container's pid namespace");

@@ -158,6 +158,29 @@ case_lifecycle_default_root() {
   assert_no_leftovers "$id"
 }
 
+# exec as the user: the new process joins the container's user namespace
+# (the runtime enters it first to reach the pid namespace).
+case_exec() {
+  local id
+  rl_bundle
+  multi_range_maps
+  cfg_args sleep 1000
+  id=$(new_id)
+  (cd "$BUNDLE" && rl_husk run --detach "$id") </dev/null || fail "rootless run --detach failed"
+  track_container "$id"
+  capture rl_husk exec "$id" sh -c 'id -u; cat /proc/self/uid_map'
+  [[ $RC == 0 ]] || fail "rootless exec failed"$'\n'"$(_show_output)"
+  assert_eq "0
+$(maps_of "0 $RL_UID 1
+1 $SUB_UID $SUB_UID_N")" "$(maps_of "$OUT")" "uid and map of the exec'd process"
+  capture rl_husk exec --user 1000:1000 "$id" id -u
+  assert_eq "0 1000" "$RC $OUT" "exec --user 1000:1000"
+  rl_husk kill "$id" KILL || fail "rootless kill failed"
+  wait_until 10 rl_status_is "$id" stopped
+  rl_husk delete "$id" || fail "rootless delete failed"
+  assert_no_leftovers "$id"
+}
+
 # Several ranges, from /etc/subuid and /etc/subgid: newuidmap/newgidmap.
 case_multi_range() {
   rl_bundle
@@ -219,5 +242,5 @@ case_resources_need_cgroup() {
   assert_no_leftovers "$LAST_ID"
 }
 
-run_cases case_own_id case_lifecycle_default_root case_multi_range case_missing_newuidmap \
+run_cases case_own_id case_lifecycle_default_root case_exec case_multi_range case_missing_newuidmap \
   case_range_not_allowed case_resources_need_cgroup
