@@ -27,6 +27,10 @@ fi
 id -u "$RL_USER" >/dev/null 2>&1 ||
   useradd --system --no-create-home --shell /usr/sbin/nologin "$RL_USER" ||
   skip "cannot create user $RL_USER"
+# whatever else may forbid them (an LSM, a seccomp policy): ask the kernel
+if ! probe=$(runuser -u "$RL_USER" -- unshare --user --map-root-user true 2>&1); then
+  skip "$RL_USER cannot create a user namespace: $probe"
+fi
 RL_UID=$(id -u "$RL_USER")
 RL_GID=$(id -g "$RL_USER")
 
