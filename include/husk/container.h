@@ -51,6 +51,7 @@ struct husk_list_entry
 {
   struct husk_state *state;
   enum husk_status status;
+  uid_t owner; /* of the state directory */
 };
 /* Every container under root, sorted by id.  Caller frees with husk_list_free. */
 int husk_container_list (const struct husk_context *ctx, struct husk_list_entry **out, size_t *n,

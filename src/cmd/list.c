@@ -1,5 +1,6 @@
 /* husk list [-f|--format table|json] [-q|--quiet] */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -13,46 +14,78 @@ static const struct option list_options[] = {
   { NULL, 0, NULL, 0 },
 };
 
+/* The user name of uid from /etc/passwd (no NSS in a static binary), else
+   the number. */
+static void
+owner_name (uid_t uid, char *buf, size_t size)
+{
+  snprintf (buf, size, "%u", (unsigned)uid);
+  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
+  char line[512];
+  while (f && fgets (line, sizeof line, f))
+    {
+      char *name = strtok (line, ":"), *pw = strtok (NULL, ":"), *id = strtok (NULL, ":");
+      (void)pw;
+      if (name && id && strtoul (id, NULL, 10) == uid)
+        {
+          snprintf (buf, size, "%s", name);
+          return;
+        }
+    }
+}
+
+struct row
+{
+  char pid[16];
+  char owner[64];
+  const char *cells[6];
+};
+
+static void
+fill_row (const struct husk_list_entry *e, struct row *r)
+{
+  const struct husk_state *st = e->state;
+  snprintf (r->pid, sizeof r->pid, "%d", e->status == HUSK_STATUS_STOPPED ? 0 : st->pid);
+  owner_name (e->owner, r->owner, sizeof r->owner);
+  const char *cells[] = {
+    st->id,
+    r->pid,
+    husk_status_names[e->status],
+    st->bundle ? st->bundle : "",
+    st->created ? st->created : "",
+    r->owner,
+  };
+  memcpy (r->cells, cells, sizeof cells);
+}
+
+/* tabwriter-like: minimum width 12, padding 3, like runc */
+static void
+print_cells (const char *const *cells, const size_t *w)
+{
+  for (size_t c = 0; c < 6; c++)
+    printf ("%-*s", c < 5 ? (int)(w[c] < 9 ? 12 : w[c] + 3) : 0, cells[c]);
+  putchar ('\n');
+}
+
 static void
 print_table (const struct husk_list_entry *e, size_t n)
 {
   const char *heads[] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+  struct row *rows = xmalloc0 ((n + 1) * sizeof *rows);
   size_t w[6];
   for (size_t c = 0; c < 6; c++)
     w[c] = strlen (heads[c]);
-  char pid[16];
   for (size_t i = 0; i < n; i++)
     {
-      const struct husk_state *st = e[i].state;
-      snprintf (pid, sizeof pid, "%d", e[i].status == HUSK_STATUS_STOPPED ? 0 : st->pid);
-      const char *cells[] = { st->id,
-                              pid,
-                              husk_status_names[e[i].status],
-                              st->bundle ? st->bundle : "",
-                              st->created ? st->created : "",
-                              "root" };
+      fill_row (&e[i], &rows[i]);
       for (size_t c = 0; c < 6; c++)
-        if (strlen (cells[c]) > w[c])
-          w[c] = strlen (cells[c]);
+        if (strlen (rows[i].cells[c]) > w[c])
+          w[c] = strlen (rows[i].cells[c]);
     }
-  /* tabwriter-like: minimum width 12, padding 3, like runc */
-  for (size_t c = 0; c < 6; c++)
-    printf ("%-*s", c < 5 ? (int)(w[c] < 9 ? 12 : w[c] + 3) : 0, heads[c]);
-  putchar ('\n');
+  print_cells (heads, w);
   for (size_t i = 0; i < n; i++)
-    {
-      const struct husk_state *st = e[i].state;
-      snprintf (pid, sizeof pid, "%d", e[i].status == HUSK_STATUS_STOPPED ? 0 : st->pid);
-      const char *cells[] = { st->id,
-                              pid,
-                              husk_status_names[e[i].status],
-                              st->bundle ? st->bundle : "",
-                              st->created ? st->created : "",
-                              "root" };
-      for (size_t c = 0; c < 6; c++)
-        printf ("%-*s", c < 5 ? (int)(w[c] < 9 ? 12 : w[c] + 3) : 0, cells[c]);
-      putchar ('\n');
-    }
+    print_cells (rows[i].cells, w);
+  free (rows);
 }
 
 static int

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "husk/cgroup.h"
@@ -259,6 +260,8 @@ husk_container_list (const struct husk_context *ctx, struct husk_list_entry **ou
       if (*n == cap)
         *out = xrealloc (*out, (cap = cap ? cap * 2 : 8) * sizeof **out);
       (*out)[*n].state = st;
+      struct stat sb;
+      (*out)[*n].owner = fstat (dfd, &sb) == 0 ? sb.st_uid : 0;
       (*out)[(*n)++].status = husk_state_status (dfd, st);
     }
   if (*n)
