@@ -43,12 +43,12 @@ struct husk_launch
   struct husk_seccomp_prog *seccomp;
   bool hooks_before_pivot; /* prestart/createRuntime/createContainer configured */
 
-  int sync_fd;      /* child's end of the sync socket */
-  int fifo_fd;      /* O_PATH of exec.fifo, -1 for run (SYNC_START instead) */
-  pid_t parent_pid; /* for the parent-death check */
+  int sync_fd;                    /* child's end of the sync socket */
+  int fifo_fd;                    /* O_PATH of exec.fifo, -1 for run (SYNC_START instead) */
+  pid_t parent_pid;               /* for the parent-death check */
   const struct husk_state *state; /* the parent's, for the hooks run in the init */
-  sigset_t sigmask; /* restored before execve */
-  struct husk_exe_plan exe; /* the trampoline for the final exec, if any */
+  sigset_t sigmask;               /* restored before execve */
+  struct husk_exe_plan exe;       /* the trampoline for the final exec, if any */
 };
 
 /* Run the setup sequence and execve the process; on failure send the error

@@ -76,9 +76,9 @@ creation_release (struct creation *c)
       if (c->dir_fd >= 0)
         husk_state_dir_remove (c->root_fd, c->state.id, NULL);
     }
-  int *fds[] = { &c->root_fd, &c->dir_fd, &c->cgroup_fd, &c->sync_fd, &c->console_sock,
-                 &c->console_master, &c->pidfd, &c->launch.fifo_fd, &c->launch.sync_fd,
-                 &c->launch.exe.dmz_fd };
+  int *fds[] = { &c->root_fd,        &c->dir_fd,           &c->cgroup_fd, &c->sync_fd,
+                 &c->console_sock,   &c->console_master,   &c->pidfd,     &c->launch.fifo_fd,
+                 &c->launch.sync_fd, &c->launch.exe.dmz_fd };
   for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
     closep (fds[i]);
   husk_ns_plan_close (&c->launch.ns);
@@ -167,8 +167,7 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
       && l->ns.join_fds[HUSK_NS_MOUNT] < 0)
     return husk_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
   const struct husk_linux *lx = spec->linux_;
-  if (husk_rootfs_propagation (lx ? lx->rootfs_propagation : NULL, &l->rootfs_propagation, err)
-      < 0)
+  if (husk_rootfs_propagation (lx ? lx->rootfs_propagation : NULL, &l->rootfs_propagation, err) < 0)
     return husk_error_prefix (err, "config.json");
   l->mount_plans = xmalloc0 ((spec->n_mounts + 1) * sizeof *l->mount_plans);
   for (size_t i = 0; i < spec->n_mounts; i++)
@@ -205,8 +204,9 @@ resolve_launch (struct creation *c, const struct husk_context *ctx,
   for (int k = HUSK_HOOK_PRESTART; k <= HUSK_HOOK_START_CONTAINER; k++)
     l->hooks_before_pivot |= husk_hooks_any (spec, k);
   if (p->terminal && o->detach && o->console_socket == NULL)
-    return husk_error (err, 0, "cannot allocate a terminal for a detached container without "
-                               "--console-socket");
+    return husk_error (err, 0,
+                       "cannot allocate a terminal for a detached container without "
+                       "--console-socket");
   return 0;
 }
 
@@ -230,7 +230,7 @@ connect_console_socket (struct creation *c, const char *path, husk_err_t **err)
   c->console_sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c->console_sock < 0)
     return husk_error (err, errno, "console socket");
-  if (connect (c->console_sock, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (c->console_sock, (struct sockaddr *)&addr, sizeof addr) < 0)
     return husk_error (err, errno, "connect to console socket `%s`", path);
   return 0;
 }
@@ -289,7 +289,7 @@ wants_limits (const struct husk_resources *res)
 static int
 make_cgroup (struct creation *c, const struct husk_context *ctx, husk_err_t **err)
 {
-  (void) ctx;
+  (void)ctx;
   const struct husk_linux *lx = c->spec->linux_;
   bool unprivileged = geteuid () != 0;
   struct husk_cgroup_config cfg = {
@@ -581,6 +581,6 @@ husk_container_run (const struct husk_context *ctx, const struct husk_create_opt
       if (husk_container_delete (ctx, o->id, true, &del_err) < 0)
         husk_log_warn ("delete after run: %s", del_err->msg);
     }
-  (void) pid;
+  (void)pid;
   return r;
 }

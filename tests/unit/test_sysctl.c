@@ -26,8 +26,9 @@ START_TEST (proc_paths)
       ck_assert_ptr_nonnull (p);
       ck_assert_str_eq (p, ok[i].path);
     }
-  static const char *const bad[] = { "", ".", "net..ipv4", "net.", ".net", "net/../kernel/x",
-                                     "net/./x", "net//x", "/net/x", "net/x/" };
+  static const char *const bad[]
+      = { "",        ".",      "net..ipv4", "net.",  ".net", "net/../kernel/x",
+          "net/./x", "net//x", "/net/x",    "net/x/" };
   for (size_t i = 0; i < ARRAY_SIZE (bad); i++)
     {
       cleanup_free char *p = husk_sysctl_proc_path (bad[i]);
