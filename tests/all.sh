@@ -85,6 +85,15 @@ is_static() {
   file "$src/build/husk" | grep -q 'statically linked'
 }
 
+# Every C file as clang-format (.clang-format) would write it.
+format_check() {
+  local f bad=0
+  while IFS= read -r f; do
+    clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || { echo "not formatted: $f"; bad=1; }
+  done < <(cd "$src" && git ls-files '*.c' '*.h' 2>/dev/null || find src include tests -name '*.[ch]')
+  return "$bad"
+}
+
 summary() {
   local s name result secs
   echo
@@ -99,6 +108,7 @@ summary() {
 if step "install dependencies" bash "$src/tests/install-deps.sh" --vm --engines &&
   step "build release (build/)" build "$src/build" -DCMAKE_BUILD_TYPE=Release -DHUSK_TESTS=ON; then
   check "husk is statically linked" is_static
+  check "clang-format" format_check
   step "ctest (build/)" run_ctest "$src/build"
   if step "build ASan+UBSan (build-asan/)" build "$src/build-asan" -DHUSK_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=Debug -DHUSK_TESTS=ON -- 'unit_.*'; then

@@ -11,7 +11,7 @@ set -euo pipefail
 declare -A PKG_GROUPS=(
   [base]="cmake make gcc libc6-dev pkg-config git libyajl-dev libseccomp-dev libcap-dev check
           busybox-static clang libclang-rt-dev file jq util-linux procps iproute2 kmod coreutils
-          uidmap"
+          uidmap clang-format python3 golang-github-containers-common"
   [vm]=""
   [engines]="podman conmon containerd bsdutils"
   [bench]="crun runc python3 golang-github-containers-common strace valgrind linux-perf binutils"
