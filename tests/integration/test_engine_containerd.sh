@@ -194,7 +194,7 @@ run_detached() {
   shift
   capture C run -d "${RUN_OPTS[@]}" "$IMG" "$id" "$@"
   assert_eq 0 "$RC" "ctr run -d"$'\n'"$ERR"
-  wait_until 10 status_of "$id" RUNNING
+  wait_until 30 status_of "$id" RUNNING
 }
 
 # remove ID: kill (if running), delete the task and the container.
@@ -202,7 +202,7 @@ remove() {
   local id=$1
   if [[ $(task_status "$id") != STOPPED ]]; then
     C tasks kill -s KILL "$id"
-    wait_until 10 status_of "$id" STOPPED
+    wait_until 30 status_of "$id" STOPPED
   fi
   C tasks delete "$id" >/dev/null 2>&1 || true
   C containers rm "$id"
@@ -301,7 +301,7 @@ case_ps() {
   local id
   id=$(new_cid a)
   run_detached "$id" sh -c 'sleep 1000 & sleep 1000 & wait'
-  wait_until 10 n_procs "$id" 3
+  wait_until 30 n_procs "$id" 3
   capture C tasks ps "$id"
   assert_eq 0 "$RC" "ctr task ps"$'\n'"$ERR"
   argv_seen "ps --format json $id\$"
@@ -335,10 +335,11 @@ case_kill() {
   ctd_case
   local id
   id=$(new_cid a)
-  run_detached "$id" sh -c 'trap "exit 9" TERM; while :; do sleep 0.1; done'
+  run_detached "$id" sh -c 'trap "exit 9" TERM; touch /ready; while :; do sleep 0.1; done'
+  wait_until 30 test -e "$ENG/state/io.containerd.runtime.v2.task/default/$id/rootfs/ready"
   assert_exit 0 C tasks kill "$id"
   argv_seen "kill $id 15\$"
-  wait_until 10 status_of "$id" STOPPED
+  wait_until 30 status_of "$id" STOPPED
   capture C tasks delete "$id"
   assert_contains "$ERR" "exit code 9" "ctr task delete"
   C containers rm "$id"
@@ -350,14 +351,14 @@ case_kill_all() {
   local id pids p
   id=$(new_cid a)
   run_detached "$id" sh -c 'sleep 1000 & sleep 1000 & wait'
-  wait_until 10 n_procs "$id" 3
+  wait_until 30 n_procs "$id" 3
   pids=$(cgroup_procs "$id")
   for p in $pids; do track_pid "$p" "$id"; done
   assert_exit 0 C tasks kill --all -s KILL "$id"
   argv_seen "kill --all $id 9\$"
-  wait_until 10 status_of "$id" STOPPED
+  wait_until 30 status_of "$id" STOPPED
   for p in $pids; do
-    wait_until 10 eval "! pid_alive $p"
+    wait_until 30 eval "! pid_alive $p"
   done
   capture C tasks delete "$id"
   assert_contains "$ERR" "exit code 137" "ctr task delete"
@@ -382,7 +383,7 @@ case_delete() {
   # a task that exited by itself
   id=$(new_cid b)
   assert_exit 0 C run -d "${RUN_OPTS[@]}" "$IMG" "$id" sh -c 'sleep 0.2'
-  wait_until 10 status_of "$id" STOPPED
+  wait_until 30 status_of "$id" STOPPED
   assert_eq stopped "$(husk_status "$id")" "husk's status of the exited task"
   assert_exit 0 C tasks delete "$id"
   argv_seen "delete $id\$"

@@ -18,20 +18,22 @@ need_root
 need_cmd jq tar
 engine_install podman conmon script
 
-# Podman (as root) keeps an image blob cache in /var/lib/containers and
-# network state in /run/containers whatever its configuration says: the test
-# removes them afterwards if it created them.
+# Decided outside the sandbox, inherited inside.  Podman's run root gets a
+# short directory: the exit command conmon runs (`podman container cleanup`)
+# refuses a --runroot longer than 50 characters.  Podman (as root) keeps an
+# image blob cache in /var/lib/containers and network state in
+# /run/containers whatever its configuration says: the test removes them
+# afterwards if it created them.
 if [[ -z ${HUSK_ENGINE_SANDBOX:-} ]]; then
-  PODMAN_NEW_DIRS=""
+  export PODMAN_RUN=/tmp/husk-podman-$$ PODMAN_NEW_DIRS=""
   for d in /var/lib/containers /run/containers; do
     [[ -e $d ]] || PODMAN_NEW_DIRS+=" $d"
   done
-  export PODMAN_NEW_DIRS
 fi
 engine_outer_cleanup() {
   local d
-  for d in $PODMAN_NEW_DIRS; do
-    rm -rf "$d"
+  for d in $PODMAN_RUN $PODMAN_NEW_DIRS; do
+    rm -rf --one-file-system "$d"
   done
 }
 engine_sandbox "$@"
@@ -76,10 +78,10 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$ENG/events.log"
 lock_type = "file"
-tmp_dir = "$ENG/tmp"
+tmp_dir = "$PODMAN_RUN/tmp"
 static_dir = "$ENG/graph/libpod"
 volume_path = "$ENG/graph/volumes"
-image_copy_tmp_dir = "$ENG/tmp"
+image_copy_tmp_dir = "$PODMAN_RUN/tmp"
 
 [engine.runtimes]
 husk = ["$ENGINE_HUSK"]
@@ -90,29 +92,34 @@ EOF
   cat >"$ENG/storage.conf" <<EOF
 [storage]
 driver = "$1"
-runroot = "$ENG/runroot"
+runroot = "$PODMAN_RUN/runroot"
 graphroot = "$ENG/graph"
 EOF
 }
 
 setup_podman() {
   local d log=$ENG/setup.log
-  rm -rf --one-file-system "$ENG"
-  mkdir -p "$ENG/tmp" "$ENG/net"
+  rm -rf --one-file-system "$ENG" "$PODMAN_RUN"
+  mkdir -p "$ENG/net" "$PODMAN_RUN/tmp"
   engine_wrapper "$ENG/bin"
   export CONTAINERS_CONF=$ENG/containers.conf CONTAINERS_STORAGE_CONF=$ENG/storage.conf
   for d in overlay vfs; do
     write_conf "$d"
     pod info >"$log" 2>&1 && break
     echo "podman: storage driver $d does not work here:" && tail -n 5 "$log"
-    rm -rf --one-file-system "$ENG/graph" "$ENG/runroot"
+    rm -rf --one-file-system "$ENG/graph" "$PODMAN_RUN/runroot"
   done
   pod info >"$log" 2>&1 || skip "\`podman info\` fails with both overlay and vfs storage: $(tail -n 3 "$log")"
   echo "podman: $(podman --version), conmon $(conmon --version | head -n1), storage $d"
   make_rootfs "$ENG/rootfs"
   tar -C "$ENG/rootfs" -cf "$ENG/rootfs.tar" .
   pod import "$ENG/rootfs.tar" "$IMG" >"$log" 2>&1 || fail "podman import failed: $(cat "$log")"
-  engine_mounts "$ENG" >"$ENG/mounts.base"
+  pod_mounts >"$ENG/mounts.base"
+}
+
+pod_mounts() {
+  engine_mounts "$ENG"
+  engine_mounts "$PODMAN_RUN"
 }
 
 # podman_case: start of every case: whatever it leaves running is removed.
@@ -125,7 +132,7 @@ podman_case() {
 podman_clean() {
   wait_engine_clean "$1" "$HUSK_ROOT_DEFAULT"
   assert_eq "" "$(pod ps -aq)" "containers podman still has"
-  assert_eq "$(cat "$ENG/mounts.base")" "$(engine_mounts "$ENG")" "mounts under $ENG"
+  assert_eq "$(cat "$ENG/mounts.base")" "$(pod_mounts)" "mounts under $ENG and $PODMAN_RUN"
 }
 
 run_d() { # ARGS...: podman run -d; prints the id
@@ -138,6 +145,10 @@ inspect() { # ID GO_TEMPLATE
 
 husk_status() { # ID
   "$HUSK" --root "$HUSK_ROOT_DEFAULT" state "$1" | jq -r .status
+}
+
+logged() { # ID TEXT: the container's output has TEXT (its trap is set)
+  pod logs "$1" 2>/dev/null | grep -F "$2" >/dev/null
 }
 
 exited() { # ID
@@ -164,6 +175,14 @@ case_run() {
     "$IMG" sh -c 'echo $$ $(hostname) $FOO $(pwd); ulimit -Hn'
   assert_eq 0 "$RC" "exit code of podman run"$'\n'"$ERR"
   assert_eq "1 husk-pod bar /tmp"$'\n'"$(min "$(ulimit -Hn)" 1048576)" "$OUT" "what the container sees"
+  podman_clean "$(cat "$cid")"
+
+  # a process that cannot start: conmon passes on husk's error from the log
+  # file, and podman maps "no such file or directory" to 127
+  rm -f "$cid"
+  capture pod run --rm --network none --cidfile "$cid" "$IMG" /no/such/binary
+  assert_eq 127 "$RC" "podman run of a missing binary"$'\n'"$ERR"
+  assert_contains "$ERR" "/no/such/binary" "podman's error"
   podman_clean "$(cat "$cid")"
 }
 
@@ -237,7 +256,8 @@ case_stop() {
   podman_case
   local id start
   # a container that exits on SIGTERM
-  id=$(run_d "$IMG" sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done')
+  id=$(run_d "$IMG" sh -c 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done')
+  wait_until 30 logged "$id" ready
   start=$SECONDS
   capture pod stop -t 30 "$id"
   assert_eq 0 "$RC" "podman stop"$'\n'"$ERR"
@@ -259,17 +279,20 @@ case_stop() {
 case_kill() {
   podman_case
   local id
-  id=$(run_d "$IMG" sh -c 'trap "echo got-usr1; exit 5" USR1; while :; do sleep 0.1; done')
+  id=$(run_d "$IMG" sh -c 'trap "echo got-usr1; exit 5" USR1; echo ready; while :; do sleep 0.1; done')
+  wait_until 30 logged "$id" ready
   assert_exit 0 pod kill -s USR1 "$id"
-  wait_until 10 exited "$id"
+  wait_until 30 exited "$id"
   assert_eq 5 "$(inspect "$id" '{{.State.ExitCode}}')" "exit code after SIGUSR1"
+  # "exited": conmon's exit command (podman container cleanup) ran `husk delete`
+  [[ ! -e $HUSK_ROOT_DEFAULT/$id ]] || fail "husk state of $id outlived podman's cleanup"
   assert_contains "$(pod logs "$id")" got-usr1 "container log"
   argv_seen "^kill $id 10\$"
   pod rm "$id" >/dev/null
   podman_clean "$id"
   id=$(run_d "$IMG" sleep 1000)
   assert_exit 0 pod kill "$id"
-  wait_until 10 exited "$id"
+  wait_until 30 exited "$id"
   assert_eq 137 "$(inspect "$id" '{{.State.ExitCode}}')" "exit code after podman kill"
   pod rm "$id" >/dev/null
   podman_clean "$id"
