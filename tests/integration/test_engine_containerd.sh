@@ -329,6 +329,14 @@ case_pause() {
   argv_seen "resume $id\$"
   remove "$id"
   ctd_clean "$id"
+  # a paused task deleted by force
+  id=$(new_cid b)
+  run_detached "$id" sleep 1000
+  assert_exit 0 C tasks pause "$id"
+  capture C tasks delete -f "$id"
+  [[ $RC == 0 ]] || fail "ctr task delete -f of a paused task: exit $RC"$'\n'"$ERR"
+  assert_exit 0 C containers rm "$id"
+  ctd_clean "$id"
 }
 
 case_kill() {

@@ -250,6 +250,11 @@ case_pause() {
   argv_seen "^resume $id\$"
   pod rm -f -t 0 "$id" >/dev/null
   podman_clean "$id"
+  # a paused container removed by force
+  id=$(run_d "$IMG" sleep 1000)
+  assert_exit 0 pod pause "$id"
+  assert_exit 0 pod rm -f -t 0 "$id"
+  podman_clean "$id"
 }
 
 case_stop() {
