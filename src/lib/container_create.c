@@ -266,7 +266,10 @@ make_state_dir (struct creation *c, const struct husk_context *ctx, bool run, hu
     return -1;
   if (!run)
     {
-      if (mkfifoat (c->dir_fd, HUSK_EXEC_FIFO, 0622) < 0)
+      /* writable by the init once it runs as process.user: the mode
+         without the umask (the state directory keeps others out) */
+      if (mkfifoat (c->dir_fd, HUSK_EXEC_FIFO, 0622) < 0
+          || fchmodat (c->dir_fd, HUSK_EXEC_FIFO, 0622, 0) < 0)
         return husk_error (err, errno, "create exec fifo");
       c->launch.fifo_fd = openat (c->dir_fd, HUSK_EXEC_FIFO, O_PATH | O_CLOEXEC);
       if (c->launch.fifo_fd < 0)
