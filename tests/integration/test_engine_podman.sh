@@ -186,6 +186,23 @@ case_run() {
   podman_clean "$(cat "$cid")"
 }
 
+# A container that runs as another user, or as root of a user namespace:
+# its init must still be able to open the exec fifo once `start` comes.
+case_run_user() {
+  podman_case
+  local cid=$CASE_DIR/cid
+  capture pod run --rm --network none --cidfile "$cid" --user 65534:65534 "$IMG" id
+  assert_eq 0 "$RC" "podman run --user 65534:65534"$'\n'"$ERR"
+  assert_eq "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)" "$OUT" "id in the container"
+  podman_clean "$(cat "$cid")"
+  rm -f "$cid"
+  capture pod run --rm --network none --cidfile "$cid" --uidmap 0:100000:65536 \
+    --gidmap 0:100000:65536 "$IMG" sh -c 'id -u; cat /proc/self/uid_map'
+  assert_eq 0 "$RC" "podman run --uidmap"$'\n'"$ERR"
+  assert_match "$OUT" '^0'$'\n'' +0 +100000 +65536$' "uid and uid_map in the container"
+  podman_clean "$(cat "$cid")"
+}
+
 case_run_tty() {
   podman_case
   local cid=$CASE_DIR/cid id
@@ -345,5 +362,5 @@ case_update() {
 }
 
 setup_podman
-run_cases case_run case_run_tty case_exec case_exec_tty case_pause case_stop case_kill \
+run_cases case_run case_run_user case_run_tty case_exec case_exec_tty case_pause case_stop case_kill \
   case_rm_force case_update
