@@ -318,6 +318,21 @@ case_kill() {
   assert_eq 137 "$(inspect "$id" '{{.State.ExitCode}}')" "exit code after podman kill"
   pod rm "$id" >/dev/null
   podman_clean "$id"
+  # a foreground `podman run` passes the SIGTERM it gets on (husk kill ID 15)
+  local out=$CASE_DIR/fg.out pid
+  rm -f "$CASE_DIR/cid"
+  podman --log-level=error run --rm --network none --cidfile "$CASE_DIR/cid" "$IMG" \
+    sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >"$out" 2>&1 &
+  pid=$!
+  wait_until 30 grep -q ready "$out"
+  kill -TERM "$pid"
+  RC=0
+  wait "$pid" || RC=$?
+  assert_eq 7 "$RC" "exit code of podman run after SIGTERM"$'\n'"$(cat "$out")"
+  assert_contains "$(cat "$out")" got-term "container output"
+  id=$(cat "$CASE_DIR/cid")
+  argv_seen "^kill $id 15\$"
+  podman_clean "$id"
 }
 
 case_rm_force() {
