@@ -110,11 +110,9 @@ _engine_sandbox_inside() {
 # Outside, after the inner test: whatever still runs in the sandbox is a
 # leftover; kill it, wait, and remove the cgroups.  Fails if there was any.
 _engine_sandbox_teardown() {
-  local d procs="" i ok=0
+  local d procs i ok=0
   [[ -n ${ENGINE_SANDBOX:-} && -d $ENGINE_SANDBOX ]] || return 0
-  while read -r d; do
-    procs+=$(sed "s|^|$d: |" "$d")
-  done < <(find "$ENGINE_SANDBOX" -name cgroup.procs)
+  procs=$(find "$ENGINE_SANDBOX" -name cgroup.procs -exec awk '{ print FILENAME ": " $0 }' {} +)
   if [[ -n $procs ]]; then
     echo "FAIL: $TEST_NAME: processes left in the sandbox cgroup after the test:" >&2
     while read -r d; do
