@@ -125,8 +125,6 @@ run_exec (const struct husk_context *ctx, int argc, char **argv, husk_err_t **er
   o.env = env;
   o.additional_gids = gids;
   o.caps = caps;
-  if (o.apparmor || o.process_label)
-    return husk_error (err, 0, "exec: --apparmor and --process-label are not supported yet");
   int code;
   if (husk_container_exec (ctx, &o, &code, err) < 0)
     return -1;

@@ -25,6 +25,7 @@
 #include "husk/exec.h"
 #include "husk/fs.h"
 #include "husk/log.h"
+#include "husk/lsm.h"
 #include "husk/process.h"
 #include "husk/process_setup.h"
 #include "husk/rlimits.h"
@@ -48,6 +49,7 @@ struct exec_launch
   struct husk_seccomp_prog *seccomp;
   sigset_t sigmask;
   struct husk_exe_plan exe;
+  int proc_fd; /* the host's /proc, for an LSM label; -1 when none is asked */
 };
 
 /* ---- the child ---- */
@@ -113,13 +115,25 @@ exec_sequence (struct exec_launch *l, char **exe, husk_err_t **err)
 {
   const struct husk_process *p = l->process;
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* LSM attributes are written through the host's procfs, opened before we
+     enter the container's mount namespace, where /proc is the container's */
+  if ((p->apparmor_profile || p->selinux_label)
+      && (l->proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return husk_error (err, errno, "open /proc");
   if (l->join_flags && setns (l->pidfd, l->join_flags) < 0)
     return husk_error (err, errno, "join the container's namespaces");
   close (l->pidfd);
-  /* only stdio, the preserved fds, our sync socket and the trampoline stay */
+  /* only stdio, the preserved fds, our sync socket, the trampoline and the
+     procfs handle stay */
   unsigned first = 3 + (unsigned)l->preserve_fds;
-  int *const keep[] = { &l->sync_fd, &l->exe.dmz_fd };
-  if (pack_fds (keep, l->exe.dmz_fd >= 0 ? 2 : 1, &first, err) < 0)
+  int *keep[3];
+  size_t n_keep = 0;
+  keep[n_keep++] = &l->sync_fd;
+  if (l->exe.dmz_fd >= 0)
+    keep[n_keep++] = &l->exe.dmz_fd;
+  if (l->proc_fd >= 0)
+    keep[n_keep++] = &l->proc_fd;
+  if (pack_fds (keep, n_keep, &first, err) < 0)
     return -1;
   if (syscall (SYS_close_range, first, ~0U, 0) < 0)
     return husk_error (err, errno, "close inherited fds");
@@ -128,6 +142,8 @@ exec_sequence (struct exec_launch *l, char **exe, husk_err_t **err)
   if (husk_rlimits_apply (l->rlimits, l->n_rlimits, 0, err) < 0)
     return -1;
   if (husk_setup_cwd (p->cwd, err) < 0 || husk_find_executable (p, exe, err) < 0)
+    return -1;
+  if (l->proc_fd >= 0 && husk_lsm_apply_exec (p, l->proc_fd, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return husk_error (err, errno, "set no_new_privs");
@@ -201,6 +217,16 @@ build_process (const struct husk_exec_opts *o, const struct husk_state *st,
     }
   if (o->no_new_privs)
     base->no_new_privileges = true;
+  if (o->apparmor)
+    {
+      free (base->apparmor_profile);
+      base->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (o->process_label)
+    {
+      free (base->selinux_label);
+      base->selinux_label = xstrdup (o->process_label);
+    }
   if (o->user)
     {
       unsigned uid, gid;
@@ -363,7 +389,8 @@ prepare (struct exec_run *r, const struct husk_context *ctx, const struct husk_e
     return husk_error (err, 0, "cannot exec in a paused container (use --ignore-paused)");
   if (build_process (o, st, &r->process, &r->spec, err) < 0)
     return -1;
-  if (husk_process_validate (r->process, "process", err) < 0)
+  if (husk_process_validate (r->process, "process", err) < 0
+      || husk_lsm_check (r->process, NULL, "exec: process", err) < 0)
     return -1;
   struct exec_launch *l = &r->launch;
   l->process = r->process;
@@ -519,7 +546,7 @@ husk_container_exec (const struct husk_context *ctx, const struct husk_exec_opts
 {
   struct exec_run r
       = { .sync_fd = -1, .console_sock = -1, .console_master = -1, .cgroup_fd = -1, .pidfd = -1 };
-  r.launch.pidfd = r.launch.sync_fd = -1;
+  r.launch.pidfd = r.launch.sync_fd = r.launch.proc_fd = -1;
   r.launch.exe = (struct husk_exe_plan)HUSK_EXE_PLAN_INIT;
   *exit_code = 0;
   int ret = prepare (&r, ctx, o, err);

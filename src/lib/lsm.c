@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -58,6 +59,10 @@ write_exec_attr (int proc_fd, const char *lsm, const char *value, husk_err_t **e
     fd = openat (proc_fd, "thread-self/attr/exec", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return husk_error (err, errno, "open the %s exec attribute", lsm);
+  /* a file mounted over the attribute must not take the label instead */
+  struct statfs sfs;
+  if (fstatfs (fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+    return husk_error (err, EPERM, "the %s exec attribute is not on procfs", lsm);
   if (husk_write_all (fd, value, strlen (value)) < 0)
     return husk_error (err, errno, "set the %s exec attribute to \"%s\"", lsm, value);
   return 0;
