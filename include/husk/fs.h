@@ -10,7 +10,8 @@
 
 #include "husk/error.h"
 
-/* openat2 under root_fd.  `no_symlinks` also refuses symlinks anywhere in
+/* openat2 under root_fd (or, without openat2, the same resolution done
+   in user space and verified).  `no_symlinks` also refuses symlinks anywhere in
    the path (for /proc and /sys destinations). */
 int husk_open_in_root (int root_fd, const char *path, int flags, bool no_symlinks,
                        husk_err_t **err);
@@ -26,6 +27,10 @@ enum husk_mkpath_kind
    parent fds.  Returns an O_PATH fd of the result. */
 int husk_mkpath_in_root (int root_fd, const char *path, enum husk_mkpath_kind kind, mode_t mode,
                          bool no_symlinks, husk_err_t **err);
+
+/* For tests only: resolve with the user-space fallback even where the
+   kernel has openat2. */
+void husk_fs_force_fallback (bool on);
 
 /* "/proc/self/fd/N" for acting on an O_PATH fd (buf of at least 32 bytes). */
 const char *husk_fd_path (int fd, char *buf);

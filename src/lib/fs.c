@@ -10,8 +10,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fs_resolve.h"
 #include "husk/fs.h"
 #include "husk/util.h"
+
+/* Set by tests, or once openat2 turned out to be missing (ENOSYS). */
+static bool use_fallback;
+static bool openat2_missing;
+
+void
+husk_fs_force_fallback (bool on)
+{
+  use_fallback = on;
+}
 
 static int
 openat2_in_root (int root_fd, const char *path, int flags, bool no_symlinks)
@@ -26,11 +37,18 @@ openat2_in_root (int root_fd, const char *path, int flags, bool no_symlinks)
     path++;
   if (*path == '\0')
     path = ".";
-  int fd;
-  do
-    fd = (int)syscall (SYS_openat2, root_fd, path, &how, sizeof how);
-  while (fd < 0 && errno == EAGAIN);
-  return fd;
+  if (!use_fallback && !openat2_missing)
+    {
+      int fd;
+      do
+        fd = (int)syscall (SYS_openat2, root_fd, path, &how, sizeof how);
+      while (fd < 0 && errno == EAGAIN);
+      if (fd >= 0 || errno != ENOSYS)
+        return fd;
+      openat2_missing = true;
+    }
+  return husk_resolve_in_root_fallback (root_fd, path, (int)how.flags, (mode_t)how.mode,
+                                        no_symlinks);
 }
 
 int
