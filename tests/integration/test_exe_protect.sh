@@ -8,6 +8,8 @@ source "$(dirname "$0")/lib.sh"
 
 HUSK_SUM=$(sha256sum "$HUSK" | cut -d' ' -f1)
 HUSK_INODE=$(stat -L -c %d:%i "$HUSK")
+DYNAMIC=false
+if ldd "$HUSK" >/dev/null 2>&1; then DYNAMIC=true; fi
 
 TRAMPOLINE="exe protection: exec through the trampoline"
 SEALED_COPY="exe protection: re-exec from a sealed copy"
@@ -68,14 +70,15 @@ entrypoint_self_exe() {
     assert_contains "$ERR" "husk-dmz: not meant to be run by hand"
   else
     assert_contains "$ERR" "$SEALED_COPY"
-    assert_contains "$ERR" 'no such command "/evil"'
+    # a dynamically linked husk (sanitizer builds) cannot start in busybox
+    $DYNAMIC || assert_contains "$ERR" 'no such command "/evil"'
   fi
   cfg_args /proc/self/exe --version
   debug_run
   if [[ $mode == trampoline ]]; then
     assert_eq 127 "$RC" "exit code of /proc/self/exe as the entrypoint"
   else
-    assert_contains "$OUT" "husk version" "/proc/self/exe as the entrypoint"
+    $DYNAMIC || assert_contains "$OUT" "husk version" "/proc/self/exe as the entrypoint"
   fi
   assert_binary_intact
   assert_no_leftovers "$LAST_ID"
