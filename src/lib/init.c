@@ -82,6 +82,12 @@ setup_namespaces (struct husk_launch *l, husk_err_t **err)
     return -1;
   if (l->in_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return husk_error (err, errno, "become root in the user namespace (is 0 mapped?)");
+  /* the id change made us non-dumpable, which gives our /proc/self files to
+     the host's root: root of the namespace could not write oom_score_adj.
+     Nothing of the container sees us yet; husk_exe_hide undoes this before
+     READY. */
+  if (l->in_userns && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return husk_error (err, errno, "make the init dumpable");
   return 0;
 }
 

@@ -15,6 +15,15 @@ userns_bundle() {
     --arg h "$HOST_ID"
 }
 
+# Becoming root of the namespace must not lock the init out of its own
+# /proc/self (the id change makes a process non-dumpable).
+case_userns_oom_score_adj() {
+  userns_bundle
+  cfg_set '.process.oomScoreAdj = 417'
+  run_sh_ok 'cat /proc/self/oom_score_adj'
+  assert_eq 417 "$OUT" "oomScoreAdj in a user namespace"
+}
+
 case_userns_maps() {
   local shared=$CASE_DIR/shared
   mkdir -p "$shared"
@@ -203,7 +212,7 @@ case_duplicate_namespace() {
   bad_config 'config.json: linux.namespaces[6].type: duplicate namespace "ipc"'
 }
 
-run_cases case_userns_maps case_userns_devices case_userns_sysfs_shared_netns \
+run_cases case_userns_oom_score_adj case_userns_maps case_userns_devices case_userns_sysfs_shared_netns \
   case_userns_missing_mappings case_userns_bad_mapping case_time_offsets \
   case_time_offsets_in_userns case_time_ns_without_offsets case_time_offsets_need_new_timens \
   case_join_pid_namespace case_join_time_and_cgroup_namespaces case_join_user_namespace \
