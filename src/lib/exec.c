@@ -425,7 +425,7 @@ prepare (struct exec_run *r, const struct husk_context *ctx, const struct husk_e
   r->pidfd = husk_pidfd_open (st->pid);
   if (r->pidfd < 0 || !husk_state_pid_alive (st))
     return husk_error (err, 0, "container not running");
-  l->pidfd = dup (r->pidfd);
+  l->pidfd = fcntl (r->pidfd, F_DUPFD_CLOEXEC, 0);
   if (st->cgroup)
     {
       cleanup_free char *path

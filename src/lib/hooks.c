@@ -54,6 +54,14 @@ write_state (int fd, const char *state_json)
   struct sigaction ign = { .sa_handler = SIG_IGN }, old;
   sigaction (SIGPIPE, &ign, &old);
   husk_write_all (fd, state_json, strlen (state_json));
+  /* with every signal blocked (create, run), the SIGPIPE stays pending and
+     would kill the container when the mask is restored: take it now */
+  sigset_t pipe;
+  sigemptyset (&pipe);
+  sigaddset (&pipe, SIGPIPE);
+  struct timespec now = { 0, 0 };
+  while (sigtimedwait (&pipe, NULL, &now) == SIGPIPE)
+    ;
   sigaction (SIGPIPE, &old, NULL);
 }
 

@@ -84,8 +84,8 @@ setup_namespaces (struct husk_launch *l, husk_err_t **err)
     return husk_error (err, errno, "become root in the user namespace (is 0 mapped?)");
   /* the id change made us non-dumpable, which gives our /proc/self files to
      the host's root: root of the namespace could not write oom_score_adj.
-     Nothing of the container sees us yet; husk_exe_hide undoes this before
-     READY. */
+     Nothing of the container sees us yet; init_sequence undoes this once
+     oom_score_adj is written. */
   if (l->in_userns && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
     return husk_error (err, errno, "make the init dumpable");
   return 0;
@@ -300,6 +300,12 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
     return -1;
   if ((l->ns.unshare_flags & CLONE_NEWTIME) && husk_ns_enter_time (proc_fd, err) < 0)
     return -1;
+  /* the last write to our own /proc/self that needs us dumpable; from here
+     on nothing in the container may ptrace us or read our fds */
+  if (apply_oom_score_adj (proc, proc_fd, err) < 0)
+    return -1;
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return husk_error (err, errno, "make the init non-dumpable");
 
   struct husk_rootfs_ctx rc = {
     .spec = spec,
@@ -329,7 +335,7 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
     return -1;
   if (husk_rlimits_apply (l->rlimits, l->n_rlimits, 0, err) < 0)
     return -1;
-  if (apply_oom_score_adj (proc, proc_fd, err) < 0 || join_session_keyring (l, err) < 0)
+  if (join_session_keyring (l, err) < 0)
     return -1;
   if (console >= 0 && husk_attach_console (console, err) < 0)
     return -1;
@@ -341,8 +347,11 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
     return -1;
   if (set_no_new_privs (proc, err) < 0)
     return -1;
-  /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before dropping it */
-  if (!proc->no_new_privileges && load_seccomp (l, err) < 0)
+  /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before
+     dropping it.  A notify listener must reach the runtime, which after
+     `create` is gone by the time `start` releases us: before READY too. */
+  bool seccomp_late = proc->no_new_privileges && !(l->seccomp && l->seccomp->notify);
+  if (!seccomp_late && load_seccomp (l, err) < 0)
     return -1;
   if (husk_setup_user (&proc->user, err) < 0)
     return -1;
@@ -357,7 +366,7 @@ init_sequence (struct husk_launch *l, char **exe, husk_err_t **err)
   if (run_start_hooks (l, err) < 0)
     return -1;
   /* with no_new_privs, as late as possible: nothing of ours runs under it */
-  if (proc->no_new_privileges && load_seccomp (l, err) < 0)
+  if (seccomp_late && load_seccomp (l, err) < 0)
     return -1;
   return 0;
 }

@@ -202,7 +202,12 @@ husk_ns_clone_in_userns (struct husk_ns_plan *plan, int cgroup_fd, int *pidfd, h
     return husk_error (err, (int)-r, "clone3 in the joined user namespace");
   *pidfd = husk_pidfd_open ((pid_t)r);
   if (*pidfd < 0)
-    return husk_error (err, errno, "pidfd_open");
+    {
+      int e = errno;
+      kill ((pid_t)r, SIGKILL); /* ours (CLONE_PARENT): nobody else would reap it */
+      waitpid ((pid_t)r, NULL, 0);
+      return husk_error (err, e, "pidfd_open");
+    }
   return (pid_t)r;
 }
 

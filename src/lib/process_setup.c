@@ -66,8 +66,10 @@ husk_setup_user (const struct husk_user *u, husk_err_t **err)
 {
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return husk_error (err, errno, "keep capabilities across setuid");
-  if (setgroups (u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 && errno != EPERM)
-    return husk_error (err, errno, "setgroups");
+  /* EPERM: setgroups is denied in this user namespace; fine unless groups were asked for */
+  if (setgroups (u->n_additional_gids, (const gid_t *)u->additional_gids) < 0
+      && (errno != EPERM || u->n_additional_gids > 0))
+    return husk_error (err, errno, "setgroups (process.user.additionalGids)");
   if (setresgid (u->gid, u->gid, u->gid) < 0)
     return husk_error (err, errno, "setgid %u", u->gid);
   if (setresuid (u->uid, u->uid, u->uid) < 0)

@@ -104,6 +104,30 @@ case_failure_exits_255() {
   assert_no_leftovers "$ID"
 }
 
+# While it waits for start, the init still holds runtime fds (the exec fifo,
+# a private procfs): it is non-dumpable, so a process of the container
+# without CAP_SYS_PTRACE cannot read its fds or ptrace it.  In every mode of
+# the binary protection (exe.h): a profile that refuses execveat takes the
+# sealed self-copy instead of the trampoline.
+case_created_init_not_inspectable() {
+  new_bundle
+  cfg_set '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["execveat"], "action": "SCMP_ACT_ERRNO"}]}'
+  cfg_args sleep 1000
+  ID=$(new_id)
+  husk_cmd create --bundle "$BUNDLE" "$ID"
+  PID=$(state_field "$ID" .pid)
+  track_pid "$PID" "$ID"
+  capture husk_cmd exec "$ID" readlink /proc/1/fd/0
+  [[ $RC != 0 ]] || fail "a container process read the waiting init's fds:"$'\n'"$OUT"
+  # once started, the container's own program is an ordinary process
+  husk_cmd start "$ID"
+  wait_until 10 grep -qx sleep "/proc/$PID/comm"
+  husk_cmd exec "$ID" readlink /proc/1/fd/0 >/dev/null
+  husk_cmd delete --force "$ID"
+  assert_no_leftovers "$ID"
+}
+
 case_stopped_and_paused() {
   running_container
   husk_cmd pause "$ID"
@@ -120,4 +144,4 @@ case_stopped_and_paused() {
 
 run_cases case_output_and_exit_code case_joins_namespaces_and_cgroup case_env_cwd_user \
   case_cap_never_inheritable case_detach_pid_file case_process_file_and_preserve_fds \
-  case_failure_exits_255 case_stopped_and_paused
+  case_failure_exits_255 case_created_init_not_inspectable case_stopped_and_paused

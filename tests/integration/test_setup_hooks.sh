@@ -149,6 +149,25 @@ case_hooks_large_state() {
   done
 }
 
+# A hook that does not read its stdin, with a state larger than a pipe holds:
+# the writer gets SIGPIPE, which must not stay pending and kill the
+# container when its signal mask is restored.
+case_hook_ignoring_stdin() {
+  local big k
+  big=$(head -c 100000 /dev/zero | tr '\0' x)
+  new_bundle
+  printf '#!/bin/sh\nexit 0\n' >"$CASE_DIR/deaf.sh"
+  printf '#!/bin/sh\nexit 0\n' >"$ROOTFS/deaf.sh"
+  chmod 755 "$CASE_DIR/deaf.sh" "$ROOTFS/deaf.sh"
+  cfg_set '.annotations["org.example.big"] = $b | .hooks = {}' --arg b "$big"
+  for k in prestart createRuntime createContainer; do
+    cfg_set '.hooks[$k] = [{"path": $p}]' --arg k "$k" --arg p "$CASE_DIR/deaf.sh"
+  done
+  cfg_set '.hooks.startContainer = [{"path": "/deaf.sh"}]'
+  run_sh_ok 'echo alive'
+  assert_eq alive "$OUT" "the container ran past hooks that ignored their stdin"
+}
+
 case_failing_hook_aborts_create() {
   local k
   for k in prestart createRuntime createContainer; do
@@ -202,6 +221,7 @@ case_hook_not_found() {
 }
 
 run_cases case_all_hooks_lifecycle case_all_hooks_run case_hooks_leave_no_trace_in_process \
+  case_hook_ignoring_stdin \
   case_hooks_large_state \
   case_failing_hook_aborts_create case_failing_start_container_hook \
   case_failing_poststart_poststop_warn case_hook_timeout case_hook_not_found
