@@ -179,6 +179,11 @@ case_notify_listener_unreachable() {
     id=$(new_id)
     assert_fails_with "$CASE_DIR/nobody.sock" husk_cmd run --bundle "$BUNDLE" "$id"
     assert_no_leftovers "$id"
+    # create/start: the listener must be handed over while `create` still
+    # runs (after it, nobody could take it), even with noNewPrivileges
+    id=$(new_id)
+    assert_fails_with "$CASE_DIR/nobody.sock" husk_cmd create --bundle "$BUNDLE" "$id"
+    assert_no_leftovers "$id"
   done
 }
 
