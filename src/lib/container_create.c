@@ -45,7 +45,8 @@ struct creation
   int console_master; /* run in the foreground with a terminal */
   pid_t pid;
   int pidfd;
-  bool committed; /* state written: the container exists */
+  bool committed;      /* state written: the container exists */
+  bool cgroup_existed; /* an engine made the (empty) cgroup: not ours to remove on failure */
 };
 
 static void
@@ -71,7 +72,7 @@ creation_release (struct creation *c)
           kill (c->pid, SIGKILL);
           waitpid (c->pid, NULL, 0);
         }
-      if (c->cgroup_fd >= 0) /* made by us */
+      if (c->cgroup_fd >= 0 && !c->cgroup_existed) /* made by us */
         husk_cgroup_destroy (c->state.cgroup, NULL);
       if (c->dir_fd >= 0)
         husk_state_dir_remove (c->root_fd, c->state.id, NULL);
@@ -302,6 +303,9 @@ make_cgroup (struct creation *c, const struct husk_context *ctx, husk_err_t **er
     .no_device_filter = unprivileged, /* loading one needs CAP_BPF or CAP_SYS_ADMIN */
   };
   cleanup_err husk_err_t *cg_err = NULL;
+  int probe = -1;
+  c->cgroup_existed = husk_cgroup_open (c->state.cgroup, &probe, NULL) == 0;
+  closep (&probe);
   if (husk_cgroup_create (c->state.cgroup, &cfg, &c->cgroup_fd, &cg_err) == 0)
     return 0;
   /* As runc rootless: without a delegated cgroup, go on without one unless

@@ -197,7 +197,25 @@ case_escaping_cgroups_path() {
   [[ ! -e $CG/husk-escape && ! -e /sys/fs/husk-escape ]] || fail "the escape made a directory"
 }
 
-run_cases case_own_cgroup_while_running case_run_removes_cgroup case_absolute_cgroups_path \
+# An engine may make the (empty) cgroup itself; a create that fails later
+# must not remove what it did not make.
+case_precreated_cgroup_kept_on_failure() {
+  need_cgroup2
+  local name=husk-precreated-$$ id
+  mkdir "$CG/$name"
+  new_bundle
+  cfg_set '.linux.cgroupsPath = $p' --arg p "/$name"
+  cfg_args /nonexistent
+  id=$(new_id)
+  assert_fails_with 'exec: "/nonexistent"' husk_cmd run --bundle "$BUNDLE" "$id"
+  local kept=yes
+  [[ -d $CG/$name ]] || kept=no
+  rmdir "$CG/$name" 2>/dev/null || true
+  assert_eq yes "$kept" "the engine's cgroup after a failed create"
+  assert_no_leftovers "$id"
+}
+
+run_cases case_precreated_cgroup_kept_on_failure case_own_cgroup_while_running case_run_removes_cgroup case_absolute_cgroups_path \
   case_device_filter case_kill_all case_kill_all_term case_freezer \
   case_missing_memory_controller case_missing_pids_controller case_systemd_cgroups_path \
   case_escaping_cgroups_path
