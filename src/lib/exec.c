@@ -529,7 +529,7 @@ serve (struct exec_run *r, const struct husk_exec_opts *o, husk_err_t **err)
       char buf[32];
       int n = snprintf (buf, sizeof buf, "%d", r->pid);
       cleanup_free char *tmp = xasprintf ("%s.husk-tmp", o->pid_file);
-      if (husk_write_file_at (AT_FDCWD, tmp, buf, n, O_CREAT | O_TRUNC, 0644, err) < 0)
+      if (husk_write_file_at (AT_FDCWD, tmp, buf, n, O_CREAT | O_TRUNC | O_NOFOLLOW, 0644, err) < 0)
         return -1;
       if (rename (tmp, o->pid_file) < 0)
         return husk_error (err, errno, "write pid file `%s`", o->pid_file);
