@@ -88,6 +88,9 @@ setup_namespaces (struct husk_launch *l, husk_err_t **err)
      oom_score_adj is written. */
   if (l->in_userns && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
     return husk_error (err, errno, "make the init dumpable");
+  /* the id change also cleared the parent-death signal */
+  if (l->in_userns)
+    prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   return 0;
 }
 

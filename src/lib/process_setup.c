@@ -1,6 +1,7 @@
 /* Shared final process steps: see include/husk/process_setup.h. */
 #include <errno.h>
 #include <grp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -76,6 +77,8 @@ husk_setup_user (const struct husk_user *u, husk_err_t **err)
     return husk_error (err, errno, "setuid %u", u->uid);
   if (u->umask.set)
     umask (u->umask.value);
+  /* a new uid clears the parent-death signal: setup still dies with the runtime */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   return 0;
 }
 
