@@ -436,11 +436,14 @@ serve_init (struct creation *c, bool until_exec, husk_err_t **err)
           }
         case SYNC_SECCOMP:
           {
+            /* without listenerPath nobody listens: the fd closes here, and the
+               syscalls the rules notify about fail with ENOSYS */
             const struct husk_seccomp *sc = c->spec->linux_->seccomp;
             cleanup_free char *json = creating_state_json (c);
-            if (husk_seccomp_send_listener (sc->listener_path, fd, c->pid, json,
-                                            sc->listener_metadata, err)
-                < 0)
+            if (sc->listener_path
+                && husk_seccomp_send_listener (sc->listener_path, fd, c->pid, json,
+                                               sc->listener_metadata, err)
+                       < 0)
               return -1;
             if (husk_sync_send (c->sync_fd, SYNC_SECCOMP_DONE, 0, NULL, -1, err) < 0)
               return -1;

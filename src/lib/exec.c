@@ -507,9 +507,10 @@ serve_child (struct exec_run *r, bool until_exec, husk_err_t **err)
       else if (msg.type == SYNC_SECCOMP)
         {
           const struct husk_seccomp *sc = r->spec->linux_->seccomp;
-          if (husk_seccomp_send_listener (sc->listener_path, fd, r->pid, "{}",
-                                          sc->listener_metadata, err)
-              < 0)
+          if (sc->listener_path
+              && husk_seccomp_send_listener (sc->listener_path, fd, r->pid, "{}",
+                                             sc->listener_metadata, err)
+                     < 0)
             return -1;
           if (husk_sync_send (r->sync_fd, SYNC_SECCOMP_DONE, 0, NULL, -1, err) < 0)
             return -1;

@@ -168,6 +168,22 @@ case_notify_agent_no_new_privs() {
   check_notify_agent true
 }
 
+# SCMP_ACT_NOTIFY without listenerPath: nobody listens, the runtime closes
+# the listener, and the syscall fails with ENOSYS (create/start too).
+case_notify_without_listener() {
+  local nnp
+  for nnp in false true; do
+    new_bundle
+    cfg_set ".root.readonly = false | .process.noNewPrivileges = $nnp"
+    allow_all_but '["mkdir","mkdirat"]' SCMP_ACT_NOTIFY
+    run_sh 'mkdir /tmp/notified; echo "rc=$?"'
+    assert_eq 0 "$RC" "run with a notify rule and no listener (noNewPrivileges $nnp)"
+    assert_contains "$ERR" "Function not implemented"
+    [[ ! -e $ROOTFS/tmp/notified ]] || fail "mkdir was not stopped"
+    assert_no_leftovers "$LAST_ID"
+  done
+}
+
 case_notify_listener_unreachable() {
   local id nnp
   new_bundle
@@ -308,6 +324,7 @@ run_cases \
   case_notify_agent \
   case_notify_agent_no_new_privs \
   case_notify_listener_unreachable \
+  case_notify_without_listener \
   case_bad_input \
   case_engine_default_profile \
   case_cache_same_filter
