@@ -21,6 +21,10 @@
 int husk_devices_create (int root_fd, const struct husk_spec *spec, bool userns, husk_err_t **err);
 
 /* A pty from the container's /dev/pts/ptmx (verified: devpts, 5:2), its
+   size set from process.consoleSize.  Returns the peer fd and sets *master. */
+int husk_pty_open (int root_fd, const struct husk_process *p, int *master, husk_err_t **err);
+
+/* A pty from the container's /dev/pts/ptmx (verified: devpts, 5:2), its
    size set from process.consoleSize, its peer (TIOCGPTPEER) bound on
    /dev/console (created as an empty file if missing; it must be a regular
    file or a character device).  Returns the peer fd and sets *master. */

@@ -241,7 +241,7 @@ open_ptmx (int root_fd, husk_err_t **err)
 }
 
 int
-husk_console_create (int root_fd, const struct husk_process *p, int *master, husk_err_t **err)
+husk_pty_open (int root_fd, const struct husk_process *p, int *master, husk_err_t **err)
 {
   cleanup_close int ptmx = open_ptmx (root_fd, err);
   if (ptmx < 0)
@@ -258,6 +258,17 @@ husk_console_create (int root_fd, const struct husk_process *p, int *master, hus
       if (ioctl (peer, TIOCSWINSZ, &ws) < 0)
         return husk_error (err, errno, "process.consoleSize");
     }
+  *master = steal_fd (&ptmx);
+  return steal_fd (&peer);
+}
+
+int
+husk_console_create (int root_fd, const struct husk_process *p, int *master, husk_err_t **err)
+{
+  cleanup_close int ptmx = -1;
+  cleanup_close int peer = husk_pty_open (root_fd, p, &ptmx, err);
+  if (peer < 0)
+    return -1;
   cleanup_close int console
       = husk_mkpath_in_root (root_fd, "/dev/console", HUSK_MKPATH_FILE, 0600, true, err);
   if (console < 0)

@@ -22,6 +22,7 @@
 #include "husk/caps.h"
 #include "husk/cgroup.h"
 #include "husk/exe.h"
+#include "husk/devices.h"
 #include "husk/exec.h"
 #include "husk/fs.h"
 #include "husk/log.h"
@@ -60,22 +61,11 @@ exec_console (const struct exec_launch *l, husk_err_t **err)
   cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0)
     return husk_error (err, errno, "open container root");
-  cleanup_close int master
-      = husk_open_in_root (root, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, false, err);
-  if (master < 0)
-    return husk_error_prefix (err, "terminal");
-  int unlock = 0;
-  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
-    return husk_error (err, errno, "unlock pty");
-  cleanup_close int peer = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  /* the same verified ptmx as the init's console (devpts, 5:2) */
+  cleanup_close int master = -1;
+  cleanup_close int peer = husk_pty_open (root, l->process, &master, err);
   if (peer < 0)
-    return husk_error (err, errno, "open pty peer");
-  if (l->process->has_console_size)
-    {
-      struct winsize ws
-          = { .ws_row = l->process->console_height, .ws_col = l->process->console_width };
-      ioctl (peer, TIOCSWINSZ, &ws);
-    }
+    return -1;
   if (husk_sync_send (l->sync_fd, SYNC_CONSOLE, 0, NULL, master, err) < 0)
     return -1;
   if (setsid () < 0)
