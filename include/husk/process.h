@@ -18,6 +18,10 @@ struct husk_proc_stat
 
 int husk_proc_stat (pid_t pid, struct husk_proc_stat *out);
 
+/* --pid-file: the pid written to a temporary file (never reached through a
+   symlink) and renamed into place, so readers see all of it or nothing. */
+int husk_write_pid_file (const char *path, pid_t pid, husk_err_t **err);
+
 /* clone3 with `flags` (CLONE_NEW*) into cgroup_fd (-1: stay).  Returns the
    pid in the parent (and sets *pidfd), 0 in the child. */
 pid_t husk_clone3 (uint64_t flags, int cgroup_fd, int *pidfd, husk_err_t **err);

@@ -48,6 +48,11 @@ int husk_sync_expect (int sock, enum husk_sync_type type, int *fd, husk_err_t **
 /* Child side: report err up the socket and _exit(1). */
 __attribute__ ((noreturn)) void husk_sync_fail (int sock, husk_err_t *err);
 
+/* A stream socket connected to the unix socket at path (console socket,
+   seccomp agent); a path longer than sun_path is reached through an O_PATH
+   fd.  Errors read "connect to <what> `path`". */
+int husk_unix_connect (const char *path, const char *what, husk_err_t **err);
+
 /* Send / receive a single fd over any unix socket (console socket, seccomp agent). */
 int husk_send_fd (int sock, int fd, const void *data, size_t len, husk_err_t **err);
 

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,21 +218,6 @@ protect_exe (struct creation *c, husk_err_t **err)
   husk_exe_facts_from_spec (c->spec, c->spec->process, &facts);
   facts.ptrace = husk_exe_caps_ptrace (c->launch.has_caps, &c->launch.caps);
   return husk_exe_protect (&facts, &c->launch.exe, err);
-}
-
-static int
-connect_console_socket (struct creation *c, const char *path, husk_err_t **err)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  if (strlen (path) >= sizeof addr.sun_path)
-    return husk_error (err, ENAMETOOLONG, "console socket `%s`", path);
-  strcpy (addr.sun_path, path);
-  c->console_sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (c->console_sock < 0)
-    return husk_error (err, errno, "console socket");
-  if (connect (c->console_sock, (struct sockaddr *)&addr, sizeof addr) < 0)
-    return husk_error (err, errno, "connect to console socket `%s`", path);
-  return 0;
 }
 
 /* ---- side effects, in order ---- */
@@ -465,22 +449,6 @@ serve_init (struct creation *c, bool until_exec, husk_err_t **err)
 }
 
 static int
-write_pid_file (const char *path, pid_t pid, husk_err_t **err)
-{
-  cleanup_free char *tmp = xasprintf ("%s.husk-tmp", path);
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%d", pid);
-  if (husk_write_file_at (AT_FDCWD, tmp, buf, n, O_CREAT | O_TRUNC | O_NOFOLLOW, 0644, err) < 0)
-    return -1;
-  if (rename (tmp, path) < 0)
-    {
-      unlink (tmp);
-      return husk_error (err, errno, "write pid file `%s`", path);
-    }
-  return 0;
-}
-
-static int
 commit (struct creation *c, const struct husk_create_opts *o, husk_err_t **err)
 {
   struct husk_proc_stat ps;
@@ -490,7 +458,7 @@ commit (struct creation *c, const struct husk_create_opts *o, husk_err_t **err)
   c->state.start_time = ps.start_time;
   if (husk_state_write (c->dir_fd, &c->state, err) < 0)
     return -1;
-  if (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0)
+  if (o->pid_file && husk_write_pid_file (o->pid_file, c->pid, err) < 0)
     return -1;
   return 0;
 }
@@ -508,7 +476,7 @@ create (struct creation *c, const struct husk_context *ctx, const struct husk_cr
       || protect_exe (c, err) < 0)
     return -1;
   if (c->spec->process->terminal && o->console_socket
-      && connect_console_socket (c, o->console_socket, err) < 0)
+      && (c->console_sock = husk_unix_connect (o->console_socket, "console socket", err)) < 0)
     return -1;
   if (resolve_cgroup (c, ctx, err) < 0 || make_state_dir (c, ctx, run, err) < 0
       || make_cgroup (c, ctx, err) < 0)

@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -311,24 +310,6 @@ exec_run_release (struct exec_run *r)
   husk_spec_free (r->spec);
 }
 
-static int
-connect_socket (const char *path, husk_err_t **err)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  if (strlen (path) >= sizeof addr.sun_path)
-    return husk_error (err, ENAMETOOLONG, "console socket `%s`", path);
-  strcpy (addr.sun_path, path);
-  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return husk_error (err, errno, "console socket");
-  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
-    {
-      close (fd);
-      return husk_error (err, errno, "connect to console socket `%s`", path);
-    }
-  return fd;
-}
-
 /* CAP_SYS_PTRACE for the container's own processes, from its config
    (without --process, the exec'd process is that config's with the flags
    applied, and capabilities untouched by them). */
@@ -410,7 +391,7 @@ prepare (struct exec_run *r, const struct husk_context *ctx, const struct husk_e
                        "cannot allocate a terminal for a detached exec without "
                        "--console-socket");
   if (r->process->terminal && o->console_socket
-      && (r->console_sock = connect_socket (o->console_socket, err)) < 0)
+      && (r->console_sock = husk_unix_connect (o->console_socket, "console socket", err)) < 0)
     return -1;
   r->pidfd = husk_pidfd_open (st->pid);
   if (r->pidfd < 0 || !husk_state_pid_alive (st))
@@ -515,16 +496,8 @@ serve (struct exec_run *r, const struct husk_exec_opts *o, husk_err_t **err)
 {
   if (serve_child (r, false, err) < 0)
     return -1;
-  if (o->pid_file)
-    {
-      char buf[32];
-      int n = snprintf (buf, sizeof buf, "%d", r->pid);
-      cleanup_free char *tmp = xasprintf ("%s.husk-tmp", o->pid_file);
-      if (husk_write_file_at (AT_FDCWD, tmp, buf, n, O_CREAT | O_TRUNC | O_NOFOLLOW, 0644, err) < 0)
-        return -1;
-      if (rename (tmp, o->pid_file) < 0)
-        return husk_error (err, errno, "write pid file `%s`", o->pid_file);
-    }
+  if (o->pid_file && husk_write_pid_file (o->pid_file, r->pid, err) < 0)
+    return -1;
   if (husk_sync_send (r->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
     return -1;
   /* until EOF (execve closed the socket), serving a late seccomp listener */

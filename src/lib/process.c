@@ -152,3 +152,19 @@ husk_wait_forward (pid_t pid, int pidfd, int *exit_code, husk_err_t **err)
         }
     }
 }
+
+int
+husk_write_pid_file (const char *path, pid_t pid, husk_err_t **err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.husk-tmp", path);
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", pid);
+  if (husk_write_file_at (AT_FDCWD, tmp, buf, n, O_CREAT | O_TRUNC | O_NOFOLLOW, 0644, err) < 0)
+    return -1;
+  if (rename (tmp, path) < 0)
+    {
+      unlink (tmp);
+      return husk_error (err, errno, "write pid file `%s`", path);
+    }
+  return 0;
+}

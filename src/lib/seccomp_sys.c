@@ -8,12 +8,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <linux/seccomp.h>
 #include <yajl/yajl_gen.h>
 
 #include "husk/seccomp.h"
+#include "husk/sync.h"
 #include "husk/util.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
@@ -116,38 +116,15 @@ process_state_json (pid_t pid, const char *state_json, const char *metadata)
   return json;
 }
 
-/* connect(2) to a unix socket path; one longer than sun_path is reached
-   through an O_PATH fd and /proc/self/fd. */
-static int
-connect_unix (int sock, const char *path, husk_err_t **err)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  cleanup_close int pathfd = -1;
-  if (strlen (path) >= sizeof addr.sun_path)
-    {
-      pathfd = open (path, O_PATH | O_CLOEXEC);
-      if (pathfd < 0)
-        return husk_error (err, errno, "seccomp: open the listener `%s`", path);
-      snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d", pathfd);
-    }
-  else
-    strcpy (addr.sun_path, path);
-  if (connect (sock, (struct sockaddr *)&addr, sizeof addr) < 0)
-    return husk_error (err, errno, "seccomp: connect to the seccomp agent at `%s`", path);
-  return 0;
-}
-
 int
 husk_seccomp_send_listener (const char *listener_path, int listener_fd, pid_t pid,
                             const char *state_json, const char *metadata, husk_err_t **err)
 {
   if (listener_path == NULL || listener_path[0] == '\0')
     return husk_error (err, EINVAL, "seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
-  cleanup_close int sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  cleanup_close int sock = husk_unix_connect (listener_path, "the seccomp agent", err);
   if (sock < 0)
-    return husk_error (err, errno, "seccomp: socket");
-  if (connect_unix (sock, listener_path, err) < 0)
-    return -1;
+    return husk_error_prefix (err, "seccomp");
 
   cleanup_free char *json = process_state_json (pid, state_json, metadata);
   struct iovec iov;

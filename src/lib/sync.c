@@ -1,7 +1,10 @@
 /* The parent/child sync socket: see include/husk/sync.h. */
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "husk/sync.h"
@@ -110,4 +113,26 @@ husk_sync_fail (int sock, husk_err_t *err)
   husk_sync_send (sock, SYNC_ERROR, err ? err->errnum : 0, err ? err->msg : "unknown error", -1,
                   NULL);
   _exit (1);
+}
+
+int
+husk_unix_connect (const char *path, const char *what, husk_err_t **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int pathfd = -1;
+  if (strlen (path) >= sizeof addr.sun_path)
+    {
+      pathfd = open (path, O_PATH | O_CLOEXEC);
+      if (pathfd < 0)
+        return husk_error (err, errno, "connect to %s `%s`", what, path);
+      snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d", pathfd);
+    }
+  else
+    strcpy (addr.sun_path, path);
+  cleanup_close int sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return husk_error (err, errno, "socket for %s", what);
+  if (connect (sock, (struct sockaddr *)&addr, sizeof addr) < 0)
+    return husk_error (err, errno, "connect to %s `%s`", what, path);
+  return steal_fd (&sock);
 }
