@@ -335,23 +335,38 @@ apply_writes (int dirfd, const struct husk_cgroup_writes *w, husk_err_t **err)
   return 0;
 }
 
-static int
-apply_device_filter (int dirfd, const struct husk_cgroup_config *cfg, husk_err_t **err)
+int
+husk_cgroup_device_filter_build (const struct husk_cgroup_config *cfg, struct husk_bpf_prog *out,
+                                 husk_err_t **err)
 {
   cleanup_free struct husk_device_rule *rules = NULL;
   size_t n = 0;
-  struct husk_bpf_prog prog = { 0 };
   if (husk_cgroup_device_rules (cfg ? cfg->resources : NULL, cfg ? cfg->devices : NULL,
                                 cfg ? cfg->n_devices : 0, &rules, &n, err)
-          < 0
-      || husk_cgroup_device_prog (rules, n, &prog, err) < 0)
+      < 0)
     return -1;
+  return husk_cgroup_device_prog (rules, n, out, err);
+}
+
+int
+husk_cgroup_device_filter_apply (int dirfd, const struct husk_bpf_prog *prog, husk_err_t **err)
+{
   cleanup_close int prog_fd = -1;
-  int r = husk_bpf_device_prog_load (&prog, &prog_fd, err);
-  husk_bpf_prog_free (&prog);
-  if (r < 0 || husk_bpf_device_prog_attach (dirfd, prog_fd, err) < 0)
+  if (husk_bpf_device_prog_load (prog, &prog_fd, err) < 0
+      || husk_bpf_device_prog_attach (dirfd, prog_fd, err) < 0)
     return -1;
   return 0;
+}
+
+static int
+apply_device_filter (int dirfd, const struct husk_cgroup_config *cfg, husk_err_t **err)
+{
+  struct husk_bpf_prog prog = { 0 };
+  int r = husk_cgroup_device_filter_build (cfg, &prog, err);
+  if (r == 0)
+    r = husk_cgroup_device_filter_apply (dirfd, &prog, err);
+  husk_bpf_prog_free (&prog);
+  return r;
 }
 
 /* ---- create ---- */
@@ -609,7 +624,8 @@ husk_cgroup_create (const char *rel_path, const struct husk_cgroup_config *cfg, 
     return husk_error (err, errno, "open cgroup `/%s`", rel_path);
   if (apply_writes (fd, &w, err) < 0)
     return -1;
-  if (!(cfg && cfg->no_device_filter) && apply_device_filter (fd, cfg, err) < 0)
+  if (!(cfg && (cfg->no_device_filter || cfg->defer_device_filter))
+      && apply_device_filter (fd, cfg, err) < 0)
     return -1;
   made.keep = true;
   *dirfd_out = steal_fd (&fd);

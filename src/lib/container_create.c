@@ -46,6 +46,9 @@ struct creation
   int pidfd;
   bool committed;      /* state written: the container exists */
   bool cgroup_existed; /* an engine made the (empty) cgroup: not ours to remove on failure */
+  struct husk_bpf_prog device_filter; /* compiled before any side effect, loaded while the
+                                         init sets up (n == 0: none, or already attached) */
+  bool ns_served;                     /* SYNC_NAMESPACES answered (or never asked) */
 };
 
 static void
@@ -90,6 +93,7 @@ creation_release (struct creation *c)
   free (c->launch.idmap_trees);
   free (c->launch.rlimits);
   husk_seccomp_prog_free (c->launch.seccomp);
+  husk_bpf_prog_free (&c->device_filter);
   husk_spec_free (c->spec);
   free (c->state.id);
   free (c->state.bundle);
@@ -285,7 +289,10 @@ make_cgroup (struct creation *c, const struct husk_context *ctx, husk_err_t **er
     .devices = lx ? lx->devices : NULL,
     .n_devices = lx ? lx->n_devices : 0,
     .no_device_filter = unprivileged, /* loading one needs CAP_BPF or CAP_SYS_ADMIN */
+    .defer_device_filter = true,      /* loaded in serve_init, while the init works */
   };
+  if (!cfg.no_device_filter && husk_cgroup_device_filter_build (&cfg, &c->device_filter, err) < 0)
+    return -1;
   cleanup_err husk_err_t *cg_err = NULL;
   int probe = -1;
   c->cgroup_existed = husk_cgroup_open (c->state.cgroup, &probe, NULL) == 0;
@@ -300,6 +307,7 @@ make_cgroup (struct creation *c, const struct husk_context *ctx, husk_err_t **er
       husk_log_debug ("no cgroup: uid %u may not create `/%s` (%s)", (unsigned)geteuid (),
                       c->state.cgroup, strerror (cg_err->errnum));
       free (steal_pointer (&c->state.cgroup));
+      husk_bpf_prog_free (&c->device_filter);
       return 0;
     }
   *err = steal_pointer (&cg_err);
@@ -373,6 +381,20 @@ creating_state_json (struct creation *c)
   return husk_state_json (&c->state, HUSK_STATUS_CREATING, false);
 }
 
+/* The device filter: the verifier takes a few hundred microseconds, spent
+   while the init mounts instead of before the clone.  It is on the cgroup
+   before READY, so before anything of the container runs. */
+static int
+attach_device_filter (struct creation *c, husk_err_t **err)
+{
+  if (c->device_filter.n == 0)
+    return 0;
+  if (husk_cgroup_device_filter_apply (c->cgroup_fd, &c->device_filter, err) < 0)
+    return -1;
+  husk_bpf_prog_free (&c->device_filter);
+  return 0;
+}
+
 /* Serve the init's requests until it is READY or, with until_exec, until
    execve closes the socket (EOF). */
 static int
@@ -380,6 +402,9 @@ serve_init (struct creation *c, bool until_exec, husk_err_t **err)
 {
   for (;;)
     {
+      /* not while the init waits for its id maps: it would wait longer */
+      if ((c->ns_served || !c->launch.ns_request) && attach_device_filter (c, err) < 0)
+        return -1;
       struct husk_sync_msg msg;
       cleanup_close int fd = -1;
       cleanup_err husk_err_t *recv_err = NULL;
@@ -397,6 +422,7 @@ serve_init (struct creation *c, bool until_exec, husk_err_t **err)
           if (setup_namespaces (c, err) < 0
               || husk_sync_send (c->sync_fd, SYNC_NAMESPACES_DONE, 0, NULL, -1, err) < 0)
             return -1;
+          c->ns_served = true;
           break;
         case SYNC_CONSOLE:
           if (c->console_sock >= 0)
@@ -436,6 +462,8 @@ serve_init (struct creation *c, bool until_exec, husk_err_t **err)
         case SYNC_READY:
           if (until_exec)
             break;
+          if (attach_device_filter (c, err) < 0)
+            return -1;
           /* execCPUAffinity.final: the init is in its cgroup and stays put until exec */
           if (c->launch.settings.affinity.has_final
               && husk_cpu_affinity_apply (c->pid, &c->launch.settings.affinity.final, "final", err)
@@ -475,6 +503,9 @@ create (struct creation *c, const struct husk_context *ctx, const struct husk_cr
   if (load_bundle (c, o, err) < 0 || resolve_launch (c, ctx, o, err) < 0
       || protect_exe (c, err) < 0)
     return -1;
+  /* run: the commit can overlap the exec, unless the parent must act on the
+     init between READY and the exec (execCPUAffinity.final) */
+  c->launch.start_at_ready = run && !c->launch.settings.affinity.has_final;
   if (c->spec->process->terminal && o->console_socket
       && (c->console_sock = husk_unix_connect (o->console_socket, "console socket", err)) < 0)
     return -1;
@@ -511,7 +542,7 @@ husk_container_create (const struct husk_context *ctx, const struct husk_create_
 static int
 start_now (struct creation *c, husk_err_t **err)
 {
-  if (husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
+  if (!c->launch.start_at_ready && husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
     return -1;
   /* a seccomp listener may still come (the filter loads last with noNewPrivileges) */
   if (serve_init (c, true, err) < 0)
