@@ -9,15 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "husk/cgroup.h"
 #include "husk/log.h"
+#include "husk/statmount.h"
 #include "husk/util.h"
 
 const struct husk_cgroup_features husk_cgroup_features
     = { .v1 = false, .v2 = true, .systemd = false, .systemd_user = false, .rdma = true };
+
+/* Where cgroup2 is normally mounted (the unified layout). */
+#define USUAL_MOUNTPOINT "/sys/fs/cgroup"
 
 /* ---- paths (pure) ---- */
 
@@ -42,6 +48,10 @@ int
 husk_cgroup_parse_mountinfo (const char *text, char **mountpoint, char **mount_root,
                              husk_err_t **err)
 {
+  /* The first cgroup2 mount, except that one at /sys/fs/cgroup wins, and
+     of those the last: a later mount there hides the earlier ones (engines
+     cover the host's with a sub-tree of their own). */
+  char *mp = NULL, *root = NULL;
   for (char *l; (l = husk_next_line (&text)) != NULL; free (l))
     {
       /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPER" */
@@ -56,12 +66,22 @@ husk_cgroup_parse_mountinfo (const char *text, char **mountpoint, char **mount_r
           break;
       if (n < 5)
         continue;
-      *mount_root = unescape_octal (fields[3], strlen (fields[3]));
-      *mountpoint = unescape_octal (fields[4], strlen (fields[4]));
-      free (l);
-      return 0;
+      char *this_mp = unescape_octal (fields[4], strlen (fields[4]));
+      if (mp != NULL && strcmp (this_mp, USUAL_MOUNTPOINT) != 0)
+        {
+          free (this_mp);
+          continue;
+        }
+      free (mp);
+      free (root);
+      mp = this_mp;
+      root = unescape_octal (fields[3], strlen (fields[3]));
     }
-  return husk_error (err, 0, "no cgroup2 filesystem is mounted (see /proc/self/mountinfo)");
+  if (mp == NULL)
+    return husk_error (err, 0, "no cgroup2 filesystem is mounted (see /proc/self/mountinfo)");
+  *mountpoint = mp;
+  *mount_root = root;
+  return 0;
 }
 
 int
@@ -148,10 +168,26 @@ husk_cgroup_resolve_in (const char *cgroups_path, const char *id, const char *ow
 static char *cached_mountpoint;
 static char *cached_mount_root;
 
+/* The usual place, when the kernel can say which sub-tree is mounted there
+   (statmount.h): a statfs and two small calls instead of the kernel
+   formatting, and us parsing, the whole mount table. */
+static int
+load_usual_mountpoint (void)
+{
+  struct statfs sfs;
+  char *root = NULL;
+  if (statfs (USUAL_MOUNTPOINT, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC
+      || husk_statmount_root (USUAL_MOUNTPOINT, &root) < 0)
+    return -1;
+  cached_mountpoint = xstrdup (USUAL_MOUNTPOINT);
+  cached_mount_root = root;
+  return 0;
+}
+
 static int
 load_mountpoint (husk_err_t **err)
 {
-  if (cached_mountpoint)
+  if (cached_mountpoint || load_usual_mountpoint () == 0)
     return 0;
   cleanup_free char *text = NULL;
   if (husk_read_file_at (AT_FDCWD, "/proc/self/mountinfo", &text, NULL, err) < 0)

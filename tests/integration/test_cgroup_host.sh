@@ -215,7 +215,39 @@ case_precreated_cgroup_kept_on_failure() {
   assert_no_leftovers "$id"
 }
 
-run_cases case_precreated_cgroup_kept_on_failure case_own_cgroup_while_running case_run_removes_cgroup case_absolute_cgroups_path \
+# Engines (and the bench) mount a sub-tree of cgroup2 at /sys/fs/cgroup.
+# Our own cgroup is then seen through that mount's root, which husk asks of
+# the kernel (statmount) where it can and reads from mountinfo otherwise:
+# the container's cgroup must land beside ours, inside the sub-tree.
+case_cgroup2_subtree_at_sys_fs_cgroup() {
+  need_cgroup2
+  local top=husk-subtree-$$ id out
+  mkdir -p "$CG/$top/me"
+  new_bundle
+  cfg_args sleep 1000
+  id=$(new_id)
+  cat >"$CASE_DIR/inside.sh" <<'SH'
+set -e
+cg=$1 top=$2 id=$3 bundle=$4
+shift 4
+echo $$ >"$cg/$top/me/cgroup.procs"
+mount --bind "$cg/$top" /sys/fs/cgroup
+"$@" create --bundle "$bundle" "$id"
+pid=$("$@" state "$id" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+echo "through-mount=$(test -d "/sys/fs/cgroup/$id" && echo yes)"
+echo "host-view=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
+"$@" delete --force "$id"
+SH
+  out=$(timeout 60 unshare -m --propagation private -- sh "$CASE_DIR/inside.sh" "$CG" "$top" "$id" \
+    "$BUNDLE" "${HUSK_ARGV[@]}" 2>&1) || true
+  rmdir "$CG/$top/me" "$CG/$top" 2>/dev/null || true
+  assert_contains "$out" "through-mount=yes" "the container's cgroup beside ours in the sub-tree ($out)"
+  assert_contains "$out" "host-view=/$top/$id" "the container's cgroup seen from the host"
+  [[ ! -e $CG/$top ]] || fail "$CG/$top left behind"
+  assert_no_leftovers "$id"
+}
+
+run_cases case_cgroup2_subtree_at_sys_fs_cgroup case_precreated_cgroup_kept_on_failure case_own_cgroup_while_running case_run_removes_cgroup case_absolute_cgroups_path \
   case_device_filter case_kill_all case_kill_all_term case_freezer \
   case_missing_memory_controller case_missing_pids_controller case_systemd_cgroups_path \
   case_escaping_cgroups_path

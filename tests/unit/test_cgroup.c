@@ -113,6 +113,17 @@ START_TEST (parse_mountinfo_finds_cgroup2)
   ck_assert_str_eq (mp2, "/mnt/my cg");
   ck_assert_str_eq (root2, "/sub dir");
 
+  /* a sub-tree mounted over /sys/fs/cgroup hides the host's cgroup2 mounts */
+  const char *covered
+      = "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n"
+        "60 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
+        "61 60 0:38 /engine/pod /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
+        "62 31 0:38 / /mnt/other rw - cgroup2 cgroup2 rw\n";
+  cleanup_free char *mp4 = NULL, *root4 = NULL;
+  ck_assert_int_eq (husk_cgroup_parse_mountinfo (covered, &mp4, &root4, &err), 0);
+  ck_assert_str_eq (mp4, "/sys/fs/cgroup");
+  ck_assert_str_eq (root4, "/engine/pod");
+
   cleanup_free char *mp3 = NULL, *root3 = NULL;
   const char *v1only = "35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n";
   ck_assert_int_eq (husk_cgroup_parse_mountinfo (v1only, &mp3, &root3, &err), -1);
