@@ -1,6 +1,7 @@
 /* Capabilities: see include/husk/caps.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/capability.h>
 
@@ -172,7 +173,8 @@ husk_caps_apply (const struct husk_cap_sets *sets, husk_err_t **err)
   if (cap_set_proc (want) < 0)
     return husk_error (err, errno, "set the effective, permitted and inheritable capabilities");
 
-  if (cap_reset_ambient () < 0)
+  /* one call: libcap's cap_reset_ambient asks about each capability first */
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
     return husk_error (err, errno, "clear the ambient capabilities");
   for (int v = 0; v <= last; v++)
     if (has (sets->ambient, v) && cap_set_ambient (v, CAP_SET) < 0)
