@@ -71,9 +71,11 @@ int husk_parse_int (const char *s, int *out);
 
 bool husk_has_prefix (const char *s, const char *prefix);
 
-/* Now as RFC 3339 with nanoseconds in UTC, into buf. */
+/* Now (or ts) as RFC 3339 with nanoseconds in UTC, into buf. */
 #define HUSK_RFC3339_MAX 64
 const char *husk_format_rfc3339 (char buf[HUSK_RFC3339_MAX]);
+struct timespec;
+const char *husk_format_rfc3339_at (const struct timespec *ts, char buf[HUSK_RFC3339_MAX]);
 
 /* A DIR stream over the directory dirfd refers to, leaving dirfd itself
    open (NULL and errno on failure). */

@@ -1,5 +1,6 @@
 /* Small shared helpers: see include/husk/util.h. */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -263,15 +264,44 @@ husk_opendir_fd (int dirfd)
   return d;
 }
 
-/* By hand: strftime would read the time zone database for a UTC stamp. */
+/* The UTC date of a day count since 1970-01-01, without strftime or
+   gmtime_r: glibc's load the time zone (/etc/localtime, 7 syscalls) even
+   for UTC.  The usual days-to-civil arithmetic over 400-year eras. */
+static void
+civil_from_days (int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+  z += 719468; /* days from 0000-03-01 */
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);                          /* [0, 146096] */
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+  unsigned mp = (5 * doy + 2) / 153;                                    /* March = 0 */
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+const char *
+husk_format_rfc3339_at (const struct timespec *ts, char buf[HUSK_RFC3339_MAX])
+{
+  int64_t days = ts->tv_sec / 86400, secs = ts->tv_sec % 86400;
+  if (secs < 0)
+    {
+      secs += 86400;
+      days--;
+    }
+  int64_t y;
+  unsigned m, d;
+  civil_from_days (days, &y, &m, &d);
+  snprintf (buf, HUSK_RFC3339_MAX, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d.%09ldZ", y, m, d,
+            (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), ts->tv_nsec);
+  return buf;
+}
+
 const char *
 husk_format_rfc3339 (char buf[HUSK_RFC3339_MAX])
 {
   struct timespec ts;
-  struct tm tm;
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  snprintf (buf, HUSK_RFC3339_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-  return buf;
+  return husk_format_rfc3339_at (&ts, buf);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
@@ -48,6 +49,26 @@ id_bad (const char *id, const char *want)
   ck_assert_msg (husk_id_validate (id, &err) < 0, "\"%s\" accepted", id);
   ck_assert_str_eq (err->msg, want);
 }
+
+/* The created timestamp: UTC without the time zone database, as gmtime_r
+   would give it, over leap years, century rules and both sides of 1970. */
+START_TEST (rfc3339_matches_gmtime)
+{
+  const time_t samples[]
+      = { 0,          -1,         86399,      951782400,   951868800,   4107542400,
+          4107628800, 1796601600, 1796688000, -2208988800, 253402300799 };
+  for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
+    {
+      struct timespec ts = { .tv_sec = samples[i], .tv_nsec = 123456789 };
+      struct tm tm;
+      ck_assert_ptr_nonnull (gmtime_r (&ts.tv_sec, &tm));
+      char want[HUSK_RFC3339_MAX], got[HUSK_RFC3339_MAX];
+      snprintf (want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.123456789Z", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+      ck_assert_str_eq (husk_format_rfc3339_at (&ts, got), want);
+    }
+}
+END_TEST
 
 START_TEST (ids)
 {
@@ -218,6 +239,7 @@ state_suite (void)
   tcase_add_test (tc, half_created_reads_as_stopped);
   tcase_add_test (tc, status_from_process_and_fifo);
   tcase_add_test (tc, oci_state_json);
+  tcase_add_test (tc, rfc3339_matches_gmtime);
   suite_add_tcase (s, tc);
   return s;
 }
