@@ -5,16 +5,20 @@
 #   bash tests/bench/profile.sh [--reps N] [--traces N] [--out DIR] [--no-install]
 #
 #   --reps N     samples per variant in the ablation and perf stat (default 20)
-#   --traces N   strace runs per variant for the phase table (default 5)
+#   --traces N   traced runs per variant for the phase table (default 5)
 #   --out DIR    default build-bench/profile; profile.txt holds every section
+#   --no-install do not run tests/install-deps.sh --bench first
 #
 # Same bundle and sandbox as run.sh (lib.sh).  Sections:
 #  1. ablation: untimed-tool medians of `run` for husk built as is, stripped,
-#     and on a read-only mount (no sealed-memfd re-exec), and of the
+#     and on a read-only mount (husk-ro: no exe protection, so no husk-dmz
+#     trampoline exec or sealed-copy re-exec), and of the
 #     read-only husk on bundles with one thing removed each, so each
 #     difference is the measured cost of that thing; the floor and crun for
 #     reference
-#  2. phases: strace -f -ttt -T of husk and husk-ro, cut into phases (phases.py)
+#  2. phases: ftrace (tracefs: sched and a few syscall events) of husk,
+#     husk-ro and the floor, cut into phases (phases.py); skipped without
+#     tracefs
 #  3. perf stat software counters (no hardware counters in most VMs)
 #  4. callgrind: user-space instructions of husk-ro's run by function
 set -euo pipefail
@@ -24,12 +28,13 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 bench_dir=$src/tests/bench
 
 usage() {
-  sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
+  sed -n '2,11s/^# \{0,1\}//p' "$0" >&2
   exit "${1:-2}"
 }
 
 reps=20 traces=5 out="" install=1
 args=("$@")
+# shellcheck disable=SC2034  # install is read by lib.sh
 while (($#)); do
   case $1 in
     --reps) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage; reps=$2; shift 2 ;;
@@ -44,7 +49,7 @@ done
 # shellcheck source=tests/bench/lib.sh
 source "$bench_dir/lib.sh"
 bench_stage1 "${args[@]}"
-for cmd in strace valgrind perf; do
+for cmd in valgrind perf; do
   command -v "$cmd" >/dev/null || die "needs \`$cmd\` (bash tests/install-deps.sh --bench)"
 done
 bench_setup
@@ -74,6 +79,7 @@ ablate floor-like '.mounts = [.mounts[] | select(.destination == "/proc")]
 
 strip -o "$work/husk-stripped" "$husk"
 husk_ro=$work/ro/husk
+# command lines, split at spaces where used (no path in them has one)
 declare -A VARIANT=(
   [husk]="$husk --root $work/state/husk run --bundle $bundle"
   [husk-stripped]="$work/husk-stripped --root $work/state/husk run --bundle $bundle"
@@ -100,7 +106,7 @@ echo "round,variant,wall_ns,user_us,sys_us,maxrss_kb,status" >"$samples"
 for ((r = 0; r <= reps; r++)); do
   for v in $(printf '%s\n' "${!VARIANT[@]}" | shuf); do
     # ROUND: a fresh --root each round, so the seccomp cache is empty
-    cmd=(${VARIANT[$v]//ROUND/$r})
+    read -ra cmd <<<"${VARIANT[$v]//ROUND/$r}"
     needs_id "$v" && cmd+=("p-$r-${v//:/-}")
     line=$("$measure" --cgroup "$sandbox/bench" --mntns "/proc/$holder/ns/mnt" -- "${cmd[@]}" \
       2>>"$out/errors.log") || die "$v failed: $line (see $out/errors.log)"
@@ -139,16 +145,80 @@ print("%.2f" % statistics.median(int(r["wall_ns"]) / 1e6 for r in csv.DictReader
 
 # ---------------------------------------------------------------- 2. phases
 
-for v in husk husk-ro; do
-  section "2. phases of \`run\`, $v: strace -f -ttt -T, $traces runs"
-  files=()
-  for ((i = 0; i < traces; i++)); do
-    f=$out/strace-$v-$i.txt
-    inns strace -f -ttt -T -o "$f" ${VARIANT[$v]} "trace-$v-$i"
-    files+=("$f")
+# A tracefs instance of our own: its events, pid filter and buffer are apart
+# from the global ones (which stay as they are, whoever uses them), and it
+# goes away on exit, on error too.  Events are recorded only for the traced
+# command's process tree: set_event_pid holds the subshell that execs measure,
+# and options/event-fork adds each child at fork.  The syscall tracepoints
+# cost far less than strace, which stops the process at every syscall and
+# inflated the syscall-dense phases.
+tracefs=/sys/kernel/tracing
+ftrace=""
+ftrace_cleanup() {
+  [[ -n $ftrace && -d $ftrace ]] || return 0
+  # each step even if one before failed: this also runs from the EXIT trap
+  echo 0 >"$ftrace/tracing_on" || true
+  echo >"$ftrace/set_event" || true
+  echo >"$ftrace/set_event_pid" || true
+  rmdir "$ftrace" || echo "profile: WARNING: could not remove the tracefs instance $ftrace" >&2
+  ftrace=""
+}
+ftrace_setup() {
+  local ev
+  ftrace=$tracefs/instances/husk-profile-$$
+  trap 'ftrace_cleanup; bench_cleanup' EXIT
+  mkdir "$ftrace"
+  # a new instance records at once, from every process
+  echo 0 >"$ftrace/tracing_on"
+  # one clock for all CPUs: the runtime and its init run on different ones
+  echo mono >"$ftrace/trace_clock"
+  echo 1024 >"$ftrace/buffer_size_kb"
+  echo 1 >"$ftrace/options/event-fork"
+  for ev in $(python3 "$bench_dir/phases.py" --events); do
+    echo 1 >"$ftrace/events/$ev/enable"
   done
-  python3 "$bench_dir/phases.py" --untraced-ms "$(untraced "$v")" "${files[@]}" | tee -a "$report"
-done
+}
+ftrace_run() { # FILE CMD...: one traced run of CMD in the sandbox, the trace to FILE
+  local file=$1
+  shift
+  echo >"$ftrace/trace" # empties the buffer
+  (
+    echo "$BASHPID" >"$ftrace/set_event_pid"
+    echo 1 >"$ftrace/tracing_on"
+    exec "$measure" --cgroup "$sandbox/bench" --mntns "/proc/$holder/ns/mnt" -- "$@"
+  ) >/dev/null 2>>"$out/errors.log" || die "traced run of $* failed (see $out/errors.log)"
+  echo 0 >"$ftrace/tracing_on"
+  echo >"$ftrace/set_event_pid"
+  cat "$ftrace/trace" >"$file"
+}
+
+if [[ ! -d $tracefs/events/syscalls ]]; then
+  section "2. phases: skipped, tracefs not available" \
+    "(no $tracefs/events/syscalls: needs tracefs mounted and CONFIG_FTRACE_SYSCALLS)"
+else
+  ftrace_setup
+  traced=(husk husk-ro floor)
+  # interleaved rounds, as in 1., so a change in the machine's load hits
+  # every variant alike
+  for ((i = 0; i < traces; i++)); do
+    for v in "${traced[@]}"; do
+      read -ra cmd <<<"${VARIANT[$v]}"
+      needs_id "$v" && cmd+=("trace-$v-$i")
+      ftrace_run "$out/ftrace-$v-$i.txt" "${cmd[@]}"
+    done
+  done
+  for v in "${traced[@]}"; do
+    section "2. phases of \`run\`, $v: ftrace (sched + a few syscall events), $traces runs"
+    args=(--untraced-ms "$(untraced "$v")")
+    [[ $v != floor ]] || args+=(--floor)
+    for ((i = 0; i < traces; i++)); do
+      args+=("$out/ftrace-$v-$i.txt")
+    done
+    python3 "$bench_dir/phases.py" "${args[@]}" | tee -a "$report"
+  done
+  ftrace_cleanup
+  trap bench_cleanup EXIT
+fi
 
 # ---------------------------------------------------------------- 3. perf stat
 
@@ -156,7 +226,7 @@ section "3. perf stat, $reps runs each (software counters; mean per run)"
 printf '  %-10s %12s %12s %12s %12s\n' variant task-clock-ms page-faults ctx-switches migrations \
   | tee -a "$report"
 for v in husk husk-ro crun floor; do
-  cmd=(${VARIANT[$v]})
+  read -ra cmd <<<"${VARIANT[$v]}"
   needs_id "$v" && cmd+=("perf-$v")
   inns perf stat -r "$reps" -x, -o "$out/perf-$v.csv" \
     -e task-clock,page-faults,context-switches,cpu-migrations -- "${cmd[@]}" >/dev/null
@@ -172,8 +242,9 @@ done
 section "4. callgrind: user-space instructions of husk-ro's \`run\` (parent process)"
 # valgrind 3.19 has no clone3: husk then fails there, after config, state and
 # cgroup, which is where the parent's own user-space work is
+read -ra cmd <<<"${VARIANT[husk-ro]}"
 inns valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
-  ${VARIANT[husk-ro]} callgrind-run 2>"$out/callgrind.log" || true
+  "${cmd[@]}" callgrind-run 2>"$out/callgrind.log" || true
 if grep -q 'clone3: Function not implemented' "$out/callgrind.log"; then
   echo "  (valgrind has no clone3: counted up to clone3, which failed there)" | tee -a "$report"
 fi
