@@ -15,7 +15,7 @@
 
 #include "husk/error.h"
 
-/* Deeper documents are refused: yajl builds and frees trees recursively. */
+/* Deeper documents are refused (a bound for the tree builder's stack). */
 #define HUSK_JSON_MAX_DEPTH 128
 
 /* One step of a JSON path, chained on the caller's stack.  The root step
@@ -46,6 +46,12 @@ int husk_json_parse (const char *doc, const char *text, size_t len, yajl_val *ou
                      husk_err_t **err);
 void husk_json_freep (yajl_val *v);
 #define cleanup_json __attribute__ ((cleanup (husk_json_freep)))
+
+/* The tree underneath (json_tree.c): yajl_tree_parse's nodes, built in one
+   arena; freed only with husk_json_tree_free.  NULL on malformed input,
+   with yajl's verbose message in why. */
+yajl_val husk_json_tree_parse (const char *text, size_t len, char *why, size_t why_size);
+void husk_json_tree_free (yajl_val root);
 
 /* Member `key` of an object; the last one when repeated (as Go's decoder
    does).  NULL when obj is not an object, the member is absent, or null. */

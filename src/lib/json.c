@@ -71,9 +71,8 @@ husk_json_parse (const char *doc, const char *text, size_t len, yajl_val *out, h
   if (refused != NULL)
     return husk_error (err, 0, "%s: invalid JSON: %s", doc, refused);
 
-  cleanup_free char *copy = xstrndup (text, len);
   char why[256] = "";
-  yajl_val tree = yajl_tree_parse (copy, why, sizeof why);
+  yajl_val tree = husk_json_tree_parse (text, len, why, sizeof why);
   if (tree == NULL)
     {
       /* yajl appends the offending text and a caret on further lines. */
@@ -90,8 +89,7 @@ husk_json_parse (const char *doc, const char *text, size_t len, yajl_val *out, h
 void
 husk_json_freep (yajl_val *v)
 {
-  if (*v)
-    yajl_tree_free (*v);
+  husk_json_tree_free (*v);
   *v = NULL;
 }
 

@@ -14,6 +14,7 @@
 
 #include "husk/cgroup.h"
 #include "husk/process.h"
+#include "husk/json.h"
 #include "husk/state.h"
 #include "husk/util.h"
 
@@ -268,10 +269,10 @@ husk_state_read (int dirfd, const char *id, struct husk_state **out, husk_err_t 
       return 0;
     }
   char ebuf[256];
-  yajl_val root = yajl_tree_parse (data, ebuf, sizeof ebuf);
+  yajl_val root = husk_json_tree_parse (data, strlen (data), ebuf, sizeof ebuf);
   if (root == NULL || !YAJL_IS_OBJECT (root))
     {
-      yajl_tree_free (root);
+      husk_json_tree_free (root);
       return husk_error (err, 0, "state of \"%s\" is corrupt", id);
     }
   st->id = xstrdup (id);
@@ -297,7 +298,7 @@ husk_state_read (int dirfd, const char *id, struct husk_state **out, husk_err_t 
               = xstrdup (YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : "");
         }
     }
-  yajl_tree_free (root);
+  husk_json_tree_free (root);
   *out = steal_pointer (&guard);
   return 0;
 }
