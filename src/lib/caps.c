@@ -1,5 +1,4 @@
 /* Capabilities: see include/husk/caps.h. */
-#include <ctype.h>
 #include <errno.h>
 #include <sys/prctl.h>
 #include <string.h>
@@ -20,35 +19,57 @@ cap_freep (cap_t *c)
 }
 #define cleanup_cap __attribute__ ((cleanup (cap_freep)))
 
-/* Built once from libcap's own names ("cap_chown" → "CAP_CHOWN"); libcap
-   answers with a bare number past the last name it knows. */
-static char *cap_names[MAX_CAPS + 1];
-static int cap_names_count = -1;
+/* The capabilities by number, as <linux/capability.h> names them.  One past
+   the last is NULL; a newer kernel's extra ones are unknown by name, as
+   they would be to libcap of the same age. */
+static const char *const cap_names[MAX_CAPS + 1] = {
+  [CAP_CHOWN] = "CAP_CHOWN",
+  [CAP_DAC_OVERRIDE] = "CAP_DAC_OVERRIDE",
+  [CAP_DAC_READ_SEARCH] = "CAP_DAC_READ_SEARCH",
+  [CAP_FOWNER] = "CAP_FOWNER",
+  [CAP_FSETID] = "CAP_FSETID",
+  [CAP_KILL] = "CAP_KILL",
+  [CAP_SETGID] = "CAP_SETGID",
+  [CAP_SETUID] = "CAP_SETUID",
+  [CAP_SETPCAP] = "CAP_SETPCAP",
+  [CAP_LINUX_IMMUTABLE] = "CAP_LINUX_IMMUTABLE",
+  [CAP_NET_BIND_SERVICE] = "CAP_NET_BIND_SERVICE",
+  [CAP_NET_BROADCAST] = "CAP_NET_BROADCAST",
+  [CAP_NET_ADMIN] = "CAP_NET_ADMIN",
+  [CAP_NET_RAW] = "CAP_NET_RAW",
+  [CAP_IPC_LOCK] = "CAP_IPC_LOCK",
+  [CAP_IPC_OWNER] = "CAP_IPC_OWNER",
+  [CAP_SYS_MODULE] = "CAP_SYS_MODULE",
+  [CAP_SYS_RAWIO] = "CAP_SYS_RAWIO",
+  [CAP_SYS_CHROOT] = "CAP_SYS_CHROOT",
+  [CAP_SYS_PTRACE] = "CAP_SYS_PTRACE",
+  [CAP_SYS_PACCT] = "CAP_SYS_PACCT",
+  [CAP_SYS_ADMIN] = "CAP_SYS_ADMIN",
+  [CAP_SYS_BOOT] = "CAP_SYS_BOOT",
+  [CAP_SYS_NICE] = "CAP_SYS_NICE",
+  [CAP_SYS_RESOURCE] = "CAP_SYS_RESOURCE",
+  [CAP_SYS_TIME] = "CAP_SYS_TIME",
+  [CAP_SYS_TTY_CONFIG] = "CAP_SYS_TTY_CONFIG",
+  [CAP_MKNOD] = "CAP_MKNOD",
+  [CAP_LEASE] = "CAP_LEASE",
+  [CAP_AUDIT_WRITE] = "CAP_AUDIT_WRITE",
+  [CAP_AUDIT_CONTROL] = "CAP_AUDIT_CONTROL",
+  [CAP_SETFCAP] = "CAP_SETFCAP",
+  [CAP_MAC_OVERRIDE] = "CAP_MAC_OVERRIDE",
+  [CAP_MAC_ADMIN] = "CAP_MAC_ADMIN",
+  [CAP_SYSLOG] = "CAP_SYSLOG",
+  [CAP_WAKE_ALARM] = "CAP_WAKE_ALARM",
+  [CAP_BLOCK_SUSPEND] = "CAP_BLOCK_SUSPEND",
+  [CAP_AUDIT_READ] = "CAP_AUDIT_READ",
+  [CAP_PERFMON] = "CAP_PERFMON",
+  [CAP_BPF] = "CAP_BPF",
+  [CAP_CHECKPOINT_RESTORE] = "CAP_CHECKPOINT_RESTORE",
+};
 
-/* Built once from libcap's own names ("cap_chown" → "CAP_CHOWN"); libcap
-   answers with a bare number past the last name it knows. */
 const char *const *
 husk_caps_all_names (void)
 {
-  if (cap_names_count >= 0)
-    return (const char *const *)cap_names;
-  int v;
-  for (v = 0; v < MAX_CAPS; v++)
-    {
-      char *n = cap_to_name (v);
-      bool known = n != NULL && !isdigit ((unsigned char)n[0]);
-      if (known)
-        {
-          cap_names[v] = xasprintf ("%s", n);
-          for (char *p = cap_names[v]; *p; p++)
-            *p = toupper ((unsigned char)*p);
-        }
-      cap_free (n);
-      if (!known)
-        break;
-    }
-  cap_names_count = v;
-  return (const char *const *)cap_names;
+  return cap_names;
 }
 
 int
@@ -65,7 +86,7 @@ const char *
 husk_cap_name (int cap)
 {
   const char *const *names = husk_caps_all_names ();
-  return cap >= 0 && cap < cap_names_count ? names[cap] : NULL;
+  return cap >= 0 && cap < MAX_CAPS ? names[cap] : NULL;
 }
 
 int
