@@ -40,8 +40,9 @@ arena_alloc (struct chunk **chunks, size_t n)
       size_t size = c ? c->size * 2 : 16384;
       if (size < n)
         size = n;
-      c = xmalloc0 (sizeof *c + size);
+      c = xrealloc (NULL, sizeof *c + size); /* not zeroed: every node is filled in */
       c->size = size;
+      c->used = 0;
       c->next = *chunks;
       *chunks = c;
     }

@@ -146,7 +146,7 @@ husk_read_file_at (int dirfd, const char *path, char **out, size_t *len, husk_er
   if (fd < 0)
     return husk_error (err, errno, "open `%s`", path);
   size_t cap = 4096, used = 0;
-  cleanup_free char *buf = xmalloc0 (cap);
+  cleanup_free char *buf = xrealloc (NULL, cap); /* no need to zero what read() fills */
   for (;;)
     {
       if (used + 1 >= cap)
