@@ -55,6 +55,10 @@ int husk_state_root_open (const char *root, bool create, int *fd, husk_err_t **e
 int husk_state_dir_create (int root_fd, const char *id, int *dirfd, husk_err_t **err);
 /* Open and lock an existing one: "container \"ID\" does not exist". */
 int husk_state_dir_open (int root_fd, const char *id, int *dirfd, husk_err_t **err);
+/* Open without the lock, for readers (state, list): state.json is replaced
+   atomically, so it is never seen half written, and a hook that asks for
+   the state of the container being created does not wait for its creator. */
+int husk_state_dir_peek (int root_fd, const char *id, int *dirfd, husk_err_t **err);
 /* Remove <root>/<id> and everything in it. */
 int husk_state_dir_remove (int root_fd, const char *id, husk_err_t **err);
 
@@ -69,6 +73,9 @@ void husk_state_freep (struct husk_state **st);
 /* Derived, never stored: the process (with matching start time), the exec
    fifo and the freezer say what the status is. */
 enum husk_status husk_state_status (int dirfd, const struct husk_state *st);
+/* The same for a directory opened with peek: without a process yet, it is
+   "creating" while its creator holds the lock, "stopped" when it gave up. */
+enum husk_status husk_state_status_peeked (int dirfd, const struct husk_state *st);
 bool husk_state_pid_alive (const struct husk_state *st);
 
 /* The OCI state JSON (as `state` prints it and hooks read it). */

@@ -17,9 +17,10 @@
 #include "husk/process.h"
 #include "husk/util.h"
 
-int
-husk_container_load (const struct husk_context *ctx, const char *id, int *dirfd,
-                     struct husk_state **st, husk_err_t **err)
+/* The container's state directory, locked or (readers) not, and its state. */
+static int
+load (const struct husk_context *ctx, const char *id, bool lock, int *dirfd, struct husk_state **st,
+      husk_err_t **err)
 {
   if (husk_id_validate (id, err) < 0)
     return -1;
@@ -28,12 +29,19 @@ husk_container_load (const struct husk_context *ctx, const char *id, int *dirfd,
   if (husk_state_root_open (ctx->root, false, &root, &root_err) < 0)
     return husk_error (err, 0, "container \"%s\" does not exist", id);
   cleanup_close int dfd = -1;
-  if (husk_state_dir_open (root, id, &dfd, err) < 0)
+  if ((lock ? husk_state_dir_open : husk_state_dir_peek) (root, id, &dfd, err) < 0)
     return -1;
   if (husk_state_read (dfd, id, st, err) < 0)
     return -1;
   *dirfd = steal_fd (&dfd);
   return 0;
+}
+
+int
+husk_container_load (const struct husk_context *ctx, const char *id, int *dirfd,
+                     struct husk_state **st, husk_err_t **err)
+{
+  return load (ctx, id, true, dirfd, st, err);
 }
 
 /* Wait (bounded) for the state's process to go away. */
@@ -135,9 +143,9 @@ husk_container_state (const struct husk_context *ctx, const char *id, char **jso
 {
   cleanup_close int dfd = -1;
   cleanup_state struct husk_state *st = NULL;
-  if (husk_container_load (ctx, id, &dfd, &st, err) < 0)
+  if (load (ctx, id, false, &dfd, &st, err) < 0)
     return -1;
-  *json = husk_state_json (st, husk_state_status (dfd, st), true);
+  *json = husk_state_json (st, husk_state_status_peeked (dfd, st), true);
   return 0;
 }
 
@@ -254,7 +262,7 @@ husk_container_list (const struct husk_context *ctx, struct husk_list_entry **ou
         continue;
       cleanup_close int dfd = -1;
       struct husk_state *st = NULL;
-      if (husk_state_dir_open (root, de->d_name, &dfd, NULL) < 0
+      if (husk_state_dir_peek (root, de->d_name, &dfd, NULL) < 0
           || husk_state_read (dfd, de->d_name, &st, NULL) < 0)
         continue;
       if (*n == cap)
@@ -262,7 +270,7 @@ husk_container_list (const struct husk_context *ctx, struct husk_list_entry **ou
       (*out)[*n].state = st;
       struct stat sb;
       (*out)[*n].owner = fstat (dfd, &sb) == 0 ? sb.st_uid : 0;
-      (*out)[(*n)++].status = husk_state_status (dfd, st);
+      (*out)[(*n)++].status = husk_state_status_peeked (dfd, st);
     }
   if (*n)
     qsort (*out, *n, sizeof **out, compare_entries);

@@ -98,8 +98,8 @@ husk_state_dir_create (int root_fd, const char *id, int *dirfd, husk_err_t **err
   return lock_dir (fd, id, err);
 }
 
-int
-husk_state_dir_open (int root_fd, const char *id, int *dirfd, husk_err_t **err)
+static int
+open_dir (int root_fd, const char *id, bool lock, int *dirfd, husk_err_t **err)
 {
   int fd = openat (root_fd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
@@ -109,13 +109,25 @@ husk_state_dir_open (int root_fd, const char *id, int *dirfd, husk_err_t **err)
       return husk_error (err, errno, "open state directory for \"%s\"", id);
     }
   *dirfd = fd;
-  if (lock_dir (fd, id, err) < 0)
+  if (lock && lock_dir (fd, id, err) < 0)
     return -1;
-  /* deleted while we waited for the lock */
+  /* deleted (while we waited for the lock) */
   struct stat st;
   if (fstat (fd, &st) == 0 && st.st_nlink == 0)
     return husk_error (err, 0, "container \"%s\" does not exist", id);
   return 0;
+}
+
+int
+husk_state_dir_open (int root_fd, const char *id, int *dirfd, husk_err_t **err)
+{
+  return open_dir (root_fd, id, true, dirfd, err);
+}
+
+int
+husk_state_dir_peek (int root_fd, const char *id, int *dirfd, husk_err_t **err)
+{
+  return open_dir (root_fd, id, false, dirfd, err);
 }
 
 int
@@ -355,6 +367,20 @@ husk_state_status (int dirfd, const struct husk_state *st)
   if (faccessat (dirfd, HUSK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return HUSK_STATUS_CREATED;
   return HUSK_STATUS_RUNNING;
+}
+
+enum husk_status
+husk_state_status_peeked (int dirfd, const struct husk_state *st)
+{
+  if (st->pid == 0)
+    {
+      /* a shared lock we cannot get: create holds the exclusive one */
+      if (flock (dirfd, LOCK_SH | LOCK_NB) < 0)
+        return errno == EWOULDBLOCK ? HUSK_STATUS_CREATING : HUSK_STATUS_STOPPED;
+      flock (dirfd, LOCK_UN);
+      return HUSK_STATUS_STOPPED;
+    }
+  return husk_state_status (dirfd, st);
 }
 
 char *

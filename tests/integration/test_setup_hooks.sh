@@ -220,7 +220,28 @@ case_hook_not_found() {
   bad_config 'prestart hook `/nonexistent/hook` failed: exit status 127'
 }
 
-run_cases case_all_hooks_lifecycle case_all_hooks_run case_hooks_leave_no_trace_in_process \
+# A hook may ask the runtime for the state of the container being created,
+# whose lock its creator holds meanwhile: "creating", without waiting.
+case_hook_asks_for_state() {
+  new_bundle
+  cat >"$CASE_DIR/ask.sh" <<EOF
+#!/bin/sh
+id=\$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+timeout 10 "$HUSK" --root "$HUSK_ROOT" state "\$id" >"$CASE_DIR/state.out" 2>&1
+echo "exit \$?" >>"$CASE_DIR/state.out"
+EOF
+  chmod 755 "$CASE_DIR/ask.sh"
+  cfg_set '.hooks = {"createRuntime": [{"path": $p}]}' --arg p "$CASE_DIR/ask.sh"
+  run_sh 'exit 0'
+  assert_eq 0 "$RC" "exit code"
+  local out
+  out=$(cat "$CASE_DIR/state.out")
+  assert_contains "$out" '"status": "creating"' "the state the hook saw"
+  assert_contains "$out" "exit 0" "husk state in the hook"
+  assert_no_leftovers "$LAST_ID"
+}
+
+run_cases case_hook_asks_for_state case_all_hooks_lifecycle case_all_hooks_run case_hooks_leave_no_trace_in_process \
   case_hook_ignoring_stdin \
   case_hooks_large_state \
   case_failing_hook_aborts_create case_failing_start_container_hook \
