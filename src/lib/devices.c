@@ -138,6 +138,15 @@ bind_host_device (int dir, const char *name, const struct device *d, bool exists
 static int
 mknod_device (int dir, const char *name, const struct device *d, bool exists, husk_err_t **err)
 {
+  /* A new node owned by us (root) gets its mode at birth (the umask is 0
+     here) and needs nothing more: no window to race. */
+  bool ours = d->uid == geteuid () && d->gid == getegid ();
+  if (!exists && ours)
+    {
+      if (mknodat (dir, name, d->type | (d->mode & 07777), d->rdev) < 0)
+        return husk_error (err, errno, "mknod `%s`", d->path);
+      return 0;
+    }
   if (!exists && mknodat (dir, name, d->type | 0600, d->rdev) < 0)
     return husk_error (err, errno, "mknod `%s`", d->path);
   cleanup_close int fd = openat (dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -154,19 +163,10 @@ mknod_device (int dir, const char *name, const struct device *d, bool exists, hu
   return 0;
 }
 
+/* d at `name` in the directory dir. */
 static int
-make_device (int root_fd, const struct device *d, bool userns, husk_err_t **err)
+make_device_in (int dir, const char *name, const struct device *d, bool userns, husk_err_t **err)
 {
-  cleanup_free char *parent = xstrdup (d->path);
-  char *slash = strrchr (parent, '/');
-  *slash = '\0';
-  const char *name = slash + 1;
-  if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
-    return husk_error (err, EINVAL, "`%s` does not name a file", d->path);
-  cleanup_close int dir
-      = husk_mkpath_in_root (root_fd, *parent ? parent : "/", HUSK_MKPATH_DIR, 0755, true, err);
-  if (dir < 0)
-    return -1;
   struct stat st;
   bool exists = fstatat (dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (!exists && errno != ENOENT)
@@ -184,9 +184,29 @@ make_device (int root_fd, const struct device *d, bool userns, husk_err_t **err)
   return mknod_device (dir, name, d, exists, err);
 }
 
-int
-husk_devices_create (int root_fd, const struct husk_spec *spec, bool userns, husk_err_t **err)
+static int
+make_device (int root_fd, const struct device *d, bool userns, husk_err_t **err)
 {
+  cleanup_free char *parent = xstrdup (d->path);
+  char *slash = strrchr (parent, '/');
+  *slash = '\0';
+  const char *name = slash + 1;
+  if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    return husk_error (err, EINVAL, "`%s` does not name a file", d->path);
+  cleanup_close int dir
+      = husk_mkpath_in_root (root_fd, *parent ? parent : "/", HUSK_MKPATH_DIR, 0755, true, err);
+  if (dir < 0)
+    return -1;
+  return make_device_in (dir, name, d, userns, err);
+}
+
+static int
+create_all (int root_fd, const struct husk_spec *spec, bool userns, husk_err_t **err)
+{
+  /* the defaults all live in /dev: one lookup for them and the symlinks */
+  cleanup_close int dev = husk_mkpath_in_root (root_fd, "/dev", HUSK_MKPATH_DIR, 0755, true, err);
+  if (dev < 0)
+    return -1;
   for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
     {
       struct device d = {
@@ -195,7 +215,7 @@ husk_devices_create (int root_fd, const struct husk_spec *spec, bool userns, hus
         .rdev = makedev (default_devices[i].major, default_devices[i].minor),
         .mode = 0666,
       };
-      if (make_device (root_fd, &d, userns, err) < 0)
+      if (make_device_in (dev, d.path + strlen ("/dev/"), &d, userns, err) < 0)
         return -1;
     }
   const struct husk_linux *lx = spec->linux_;
@@ -213,13 +233,19 @@ husk_devices_create (int root_fd, const struct husk_spec *spec, bool userns, hus
       if (make_device (root_fd, &d, userns, err) < 0)
         return husk_error_prefix (err, "linux.devices[%zu]", i);
     }
-  cleanup_close int dev = husk_open_in_root (root_fd, "/dev", O_PATH | O_DIRECTORY, true, err);
-  if (dev < 0)
-    return -1;
   for (size_t i = 0; i < ARRAY_SIZE (dev_symlinks); i++)
     if (symlinkat (dev_symlinks[i].target, dev, dev_symlinks[i].link) < 0 && errno != EEXIST)
       return husk_error (err, errno, "symlink /dev/%s", dev_symlinks[i].link);
   return 0;
+}
+
+int
+husk_devices_create (int root_fd, const struct husk_spec *spec, bool userns, husk_err_t **err)
+{
+  mode_t saved = umask (0); /* modes as asked */
+  int r = create_all (root_fd, spec, userns, err);
+  umask (saved);
+  return r;
 }
 
 /* ---- console ---- */

@@ -233,15 +233,15 @@ case_extra_mounts() {
 
 case_default_devices() {
   new_bundle
-  run_sh_ok 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T" /dev/$d; done
+  run_sh_ok 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a %u:%g" /dev/$d; done
     for l in fd stdin stdout stderr ptmx; do echo "/dev/$l -> $(readlink /dev/$l)"; done
     echo x > /dev/null && head -c 4 /dev/zero | od -An -tx1 | tr -d " "'
-  assert_eq "/dev/null character special file 1:3
-/dev/zero character special file 1:5
-/dev/full character special file 1:7
-/dev/random character special file 1:8
-/dev/urandom character special file 1:9
-/dev/tty character special file 5:0
+  assert_eq "/dev/null character special file 1:3 666 0:0
+/dev/zero character special file 1:5 666 0:0
+/dev/full character special file 1:7 666 0:0
+/dev/random character special file 1:8 666 0:0
+/dev/urandom character special file 1:9 666 0:0
+/dev/tty character special file 5:0 666 0:0
 /dev/fd -> /proc/self/fd
 /dev/stdin -> /proc/self/fd/0
 /dev/stdout -> /proc/self/fd/1
