@@ -159,8 +159,12 @@ copy_up (int below_dir, int mnt, const char *dest, husk_err_t **err)
   return husk_copy_tree (below_dir, dst, dest, err);
 }
 
+/* mount(2) of a new filesystem on dst_fd.  The new mount's fd, for what is
+   done to it afterwards, only when *mnt_out is asked for: mount(2) puts it
+   on the very directory dst_fd names (its /proc/self/fd link), so there is
+   nothing else to check. */
 static int
-mount_fs (const struct husk_rootfs_ctx *c, size_t i, int dst_fd, husk_err_t **err)
+mount_fs (const struct husk_rootfs_ctx *c, size_t i, int dst_fd, int *mnt_out, husk_err_t **err)
 {
   const struct husk_mount *m = &c->spec->mounts[i];
   const struct husk_mount_plan *p = &c->plans[i];
@@ -180,15 +184,28 @@ mount_fs (const struct husk_rootfs_ctx *c, size_t i, int dst_fd, husk_err_t **er
   if (mount (src, husk_fd_path (dst_fd, fdp), type, flags, labeled ? labeled : p->data) < 0)
     {
       if (errno == EPERM && c->userns && strcmp (type, "sysfs") == 0)
-        return bind_host_sysfs (m, p, dst_fd, err);
+        {
+          int fd = bind_host_sysfs (m, p, dst_fd, err);
+          if (fd < 0)
+            return -1;
+          if (mnt_out)
+            *mnt_out = fd;
+          else
+            close (fd);
+          return 0;
+        }
       return husk_error (err, errno, "mount %s on `%s`", type, m->destination);
     }
+  if (mnt_out == NULL && !p->tmpcopyup)
+    return 0;
   cleanup_close int mnt = reopen_new_mount (c, m->destination, dst_fd, err);
   if (mnt < 0)
     return -1;
   if (p->tmpcopyup && copy_up (below, mnt, m->destination, err) < 0)
     return -1;
-  return steal_fd (&mnt);
+  if (mnt_out)
+    *mnt_out = steal_fd (&mnt);
+  return 0;
 }
 
 static int
@@ -222,8 +239,10 @@ mount_one (const struct husk_rootfs_ctx *c, size_t i, husk_err_t **err)
         return husk_error (err, errno, "remount `%s`", m->destination);
       return 0;
     }
-  cleanup_close int mnt = p->bind ? mount_bind (c, i, dst, err) : mount_fs (c, i, dst, err);
-  if (mnt < 0)
+  bool then = p->n_propagation > 0 || (p->attr_set | p->attr_clr) != 0; /* more to do on it */
+  cleanup_close int mnt = -1;
+  if (p->bind ? (mnt = mount_bind (c, i, dst, err)) < 0
+              : mount_fs (c, i, dst, then ? &mnt : NULL, err) < 0)
     return -1;
   for (size_t k = 0; k < p->n_propagation; k++)
     if (mount (NULL, husk_fd_path (mnt, fdp), NULL, p->propagation[k], NULL) < 0)
