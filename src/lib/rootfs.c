@@ -324,8 +324,16 @@ empty_ro_tmpfs (husk_err_t **err)
   return mnt;
 }
 
+/* What masks: /dev/null over files, one empty read-only tmpfs over
+   directories (made for the first, cloned for the others). */
+struct masks
+{
+  int null_fd;
+  int tmpfs_fd; /* -1 until a directory is masked; then attached there */
+};
+
 static int
-mask_path (int root_fd, const char *path, int null_fd, husk_err_t **err)
+mask_path (int root_fd, const char *path, struct masks *mk, husk_err_t **err)
 {
   cleanup_err husk_err_t *open_err = NULL;
   cleanup_close int fd = husk_open_in_root (root_fd, path, O_PATH, false, &open_err);
@@ -334,14 +342,17 @@ mask_path (int root_fd, const char *path, int null_fd, husk_err_t **err)
   struct stat st;
   if (fstat (fd, &st) < 0)
     return husk_error (err, errno, "stat `%s`", path);
+  bool dir = S_ISDIR (st.st_mode);
+  int from = dir ? mk->tmpfs_fd : mk->null_fd;
   cleanup_close int tree
-      = S_ISDIR (st.st_mode)
-            ? empty_ro_tmpfs (err)
-            : sys_open_tree (null_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+      = from >= 0 ? sys_open_tree (from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)
+                  : empty_ro_tmpfs (err);
   if (tree < 0)
     return husk_error (err, errno, "mask `%s`", path);
   if (sys_move_mount_fd (tree, fd) < 0)
     return husk_error (err, errno, "mask `%s`", path);
+  if (dir && from < 0)
+    mk->tmpfs_fd = steal_fd (&tree); /* attached now: the next ones clone it */
   return 0;
 }
 
@@ -386,12 +397,17 @@ husk_rootfs_finish (struct husk_rootfs_ctx *c, husk_err_t **err)
   const struct husk_linux *lx = c->spec->linux_;
   if (lx && lx->n_masked_paths)
     {
-      cleanup_close int null_fd = open_verified_null (c->root_fd, err);
-      if (null_fd < 0)
+      struct masks mk = { .null_fd = open_verified_null (c->root_fd, err), .tmpfs_fd = -1 };
+      if (mk.null_fd < 0)
         return -1;
-      for (size_t i = 0; i < lx->n_masked_paths; i++)
-        if (mask_path (c->root_fd, lx->masked_paths[i], null_fd, err) < 0)
-          return -1;
+      int r = 0;
+      for (size_t i = 0; r == 0 && i < lx->n_masked_paths; i++)
+        r = mask_path (c->root_fd, lx->masked_paths[i], &mk, err);
+      close (mk.null_fd);
+      if (mk.tmpfs_fd >= 0)
+        close (mk.tmpfs_fd);
+      if (r < 0)
+        return -1;
     }
   for (size_t i = 0; lx && i < lx->n_readonly_paths; i++)
     if (readonly_path (c->root_fd, lx->readonly_paths[i], err) < 0)

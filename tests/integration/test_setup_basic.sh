@@ -231,6 +231,30 @@ case_extra_mounts() {
   umount "$host/sub"
 }
 
+# maskedPaths: files show the null device, directories an empty read-only
+# tmpfs (one for all of them, cloned); readonlyPaths refuse writes.
+case_masked_and_readonly_paths() {
+  new_bundle
+  mkdir -p "$ROOTFS/m1/sub" "$ROOTFS/m2" "$ROOTFS/ro"
+  echo secret >"$ROOTFS/m1/sub/f"
+  echo secret >"$ROOTFS/m2/f"
+  echo secret >"$ROOTFS/mf"
+  cfg_set '.root.readonly = false
+           | .linux.maskedPaths = ["/m1", "/m2", "/mf", "/does-not-exist"]
+           | .linux.readonlyPaths = ["/ro"]'
+  run_sh_ok 'echo "m1: $(ls -A /m1 | tr "\n" " ")"; echo "m2: $(ls -A /m2 | tr "\n" " ")"
+    echo "mf: $(cat /mf) $(stat -c %t:%T /mf)"
+    touch /m1/x 2>/dev/null && echo m1-writable; touch /m2/x 2>/dev/null && echo m2-writable
+    touch /ro/x 2>/dev/null && echo ro-writable
+    stat -f -c "%T" /m1; stat -f -c "%T" /m2'
+  assert_eq "m1: 
+m2: 
+mf:  1:3
+tmpfs
+tmpfs" "$OUT" "what the container sees"
+  [[ -e $ROOTFS/m1/sub/f && -e $ROOTFS/m2/f && ! -e $ROOTFS/ro/x ]] || fail "the rootfs changed"
+}
+
 case_default_devices() {
   new_bundle
   run_sh_ok 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a %u:%g" /dev/$d; done
@@ -298,7 +322,7 @@ case_listen_fds() {
 }
 
 run_cases case_hostname_domainname case_pid_one case_user_and_groups case_no_supplementary_groups \
-  case_umask case_cwd case_env case_args_preserved case_namespaces_default \
+  case_masked_and_readonly_paths case_umask case_cwd case_env case_args_preserved case_namespaces_default \
   case_namespaces_with_cgroup case_join_netns_path case_join_container_namespaces \
   case_readonly_root case_writable_root case_pivot_root case_no_pivot case_default_mounts \
   case_extra_mounts case_default_devices case_only_stdio case_preserve_fds case_listen_fds
