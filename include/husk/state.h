@@ -88,4 +88,14 @@ char *husk_now_rfc3339 (void);
 #define HUSK_STATE_FILE  "state.json"
 #define HUSK_CONFIG_COPY "config.json"
 
+/* The config the container was created with: create keeps the bytes it
+   parsed in the state directory (HUSK_CONFIG_COPY), so exec and the
+   poststart/poststop hooks do not depend on the bundle staying as it was.
+   A state directory without the copy (made by an older husk) falls back to
+   the bundle's config.json. */
+int husk_state_write_config (int dirfd, const char *json, size_t len, husk_err_t **err);
+struct husk_spec;
+int husk_state_load_config (int dirfd, const struct husk_state *st, struct husk_spec **out,
+                            husk_err_t **err);
+
 #endif

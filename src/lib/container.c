@@ -85,18 +85,15 @@ state_has_hook (const struct husk_state *st, enum husk_hook_kind kind)
   return (st->hooks & (1u << kind)) != 0;
 }
 
-/* poststart and poststop come from the bundle's config.json, read again
-   only when the state says it has such hooks. */
+/* poststart and poststop come from the config create kept, read again only
+   when the state says it has such hooks. */
 static int
-state_run_hooks (const struct husk_state *st, enum husk_hook_kind kind, const char *json,
+state_run_hooks (int dfd, const struct husk_state *st, enum husk_hook_kind kind, const char *json,
                  husk_err_t **err)
 {
-  cleanup_close int bfd = open (st->bundle, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (bfd < 0)
-    return husk_error (err, errno, "%s hooks: bundle `%s`", husk_hook_names[kind], st->bundle);
   cleanup_spec struct husk_spec *spec = NULL;
-  if (husk_spec_load_at (bfd, &spec, err) < 0)
-    return -1;
+  if (husk_state_load_config (dfd, st, &spec, err) < 0)
+    return husk_error_prefix (err, "%s hooks", husk_hook_names[kind]);
   return husk_hooks_run (spec, kind, json, err);
 }
 
@@ -132,7 +129,7 @@ husk_container_start (const struct husk_context *ctx, const char *id, husk_err_t
     {
       cleanup_free char *json = husk_state_json (st, HUSK_STATUS_RUNNING, false);
       cleanup_err husk_err_t *hook_err = NULL;
-      if (state_run_hooks (st, HUSK_HOOK_POSTSTART, json, &hook_err) < 0)
+      if (state_run_hooks (dfd, st, HUSK_HOOK_POSTSTART, json, &hook_err) < 0)
         husk_log_warn ("%s", hook_err->msg);
     }
   return 0;
@@ -184,7 +181,7 @@ destroy (int dfd, struct husk_state *st, const struct husk_context *ctx, husk_er
     {
       cleanup_free char *json = husk_state_json (st, HUSK_STATUS_STOPPED, false);
       cleanup_err husk_err_t *hook_err = NULL;
-      if (state_run_hooks (st, HUSK_HOOK_POSTSTOP, json, &hook_err) < 0)
+      if (state_run_hooks (dfd, st, HUSK_HOOK_POSTSTOP, json, &hook_err) < 0)
         husk_log_warn ("%s", hook_err->msg);
     }
   if (st->cgroup && husk_cgroup_destroy (st->cgroup, err) < 0)

@@ -49,6 +49,8 @@ struct creation
   struct husk_bpf_prog device_filter; /* compiled before any side effect, loaded while the
                                          init sets up (n == 0: none, or already attached) */
   bool ns_served;                     /* SYNC_NAMESPACES answered (or never asked) */
+  char *config_json;                  /* the bytes parsed, kept in the state directory */
+  size_t config_len;
 };
 
 static void
@@ -94,6 +96,7 @@ creation_release (struct creation *c)
   free (c->launch.rlimits);
   husk_seccomp_prog_free (c->launch.seccomp);
   husk_bpf_prog_free (&c->device_filter);
+  free (c->config_json);
   husk_spec_free (c->spec);
   free (c->state.id);
   free (c->state.bundle);
@@ -115,7 +118,9 @@ load_bundle (struct creation *c, const struct husk_create_opts *o, husk_err_t **
   cleanup_close int bfd = open (buf, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (bfd < 0)
     return husk_error (err, errno, "bundle `%s`", buf);
-  if (husk_spec_load_at (bfd, &c->spec, err) < 0 || husk_spec_validate (c->spec, err) < 0)
+  if (husk_read_file_at (bfd, "config.json", &c->config_json, &c->config_len, err) < 0
+      || husk_spec_parse (c->config_json, c->config_len, &c->spec, err) < 0
+      || husk_spec_validate (c->spec, err) < 0)
     return -1;
   const char *root = c->spec->root->path;
   cleanup_free char *joined = root[0] == '/' ? xstrdup (root) : xasprintf ("%s/%s", buf, root);
@@ -251,7 +256,8 @@ make_state_dir (struct creation *c, const struct husk_context *ctx, bool run, hu
   c->state.annotations = c->spec->annotations;
   c->state.n_annotations = c->spec->n_annotations;
   /* recorded before the cgroup exists, so `delete --force` finds it after a crash */
-  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
+  if (husk_state_write (c->dir_fd, &c->state, err) < 0
+      || husk_state_write_config (c->dir_fd, c->config_json, c->config_len, err) < 0)
     return -1;
   if (!run)
     {

@@ -169,13 +169,10 @@ exec_child (struct exec_launch *l)
 /* The process: --process FILE, or the container's own process with the
    flags applied (as runc). */
 static int
-build_process (const struct husk_exec_opts *o, const struct husk_state *st,
+build_process (const struct husk_exec_opts *o, int dfd, const struct husk_state *st,
                struct husk_process **out, struct husk_spec **spec_out, husk_err_t **err)
 {
-  cleanup_close int bfd = open (st->bundle, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (bfd < 0)
-    return husk_error (err, errno, "bundle `%s` of container \"%s\"", st->bundle, st->id);
-  if (husk_spec_load_at (bfd, spec_out, err) < 0)
+  if (husk_state_load_config (dfd, st, spec_out, err) < 0)
     return -1;
   if (o->process_file)
     {
@@ -358,7 +355,7 @@ prepare (struct exec_run *r, const struct husk_context *ctx, const struct husk_e
     return husk_error (err, 0, "cannot exec in a stopped container");
   if (s == HUSK_STATUS_PAUSED && !o->ignore_paused)
     return husk_error (err, 0, "cannot exec in a paused container (use --ignore-paused)");
-  if (build_process (o, st, &r->process, &r->spec, err) < 0)
+  if (build_process (o, dfd, st, &r->process, &r->spec, err) < 0)
     return -1;
   if (husk_process_validate (r->process, "process", err) < 0
       || husk_lsm_check (r->process, NULL, "exec: process", err) < 0)

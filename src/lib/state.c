@@ -15,6 +15,7 @@
 #include "husk/cgroup.h"
 #include "husk/process.h"
 #include "husk/json.h"
+#include "husk/spec.h"
 #include "husk/state.h"
 #include "husk/util.h"
 
@@ -367,6 +368,33 @@ husk_state_status (int dirfd, const struct husk_state *st)
   if (faccessat (dirfd, HUSK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return HUSK_STATUS_CREATED;
   return HUSK_STATUS_RUNNING;
+}
+
+int
+husk_state_write_config (int dirfd, const char *json, size_t len, husk_err_t **err)
+{
+  cleanup_close int fd = openat (dirfd, HUSK_CONFIG_COPY,
+                                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 || husk_write_all (fd, json, len) < 0)
+    return husk_error (err, errno, "keep a copy of config.json");
+  return 0;
+}
+
+int
+husk_state_load_config (int dirfd, const struct husk_state *st, struct husk_spec **out,
+                        husk_err_t **err)
+{
+  cleanup_free char *json = NULL;
+  size_t len = 0;
+  cleanup_err husk_err_t *read_err = NULL;
+  if (husk_read_file_at (dirfd, HUSK_CONFIG_COPY, &json, &len, &read_err) == 0)
+    return husk_spec_parse (json, len, out, err);
+  if (read_err->errnum != ENOENT)
+    return husk_error (err, read_err->errnum, "%s", read_err->msg);
+  cleanup_close int bfd = open (st->bundle, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (bfd < 0)
+    return husk_error (err, errno, "bundle `%s` of container \"%s\"", st->bundle, st->id);
+  return husk_spec_load_at (bfd, out, err);
 }
 
 enum husk_status

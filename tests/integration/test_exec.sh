@@ -142,6 +142,19 @@ case_stopped_and_paused() {
   assert_no_leftovers "$ID"
 }
 
-run_cases case_output_and_exit_code case_joins_namespaces_and_cgroup case_env_cwd_user \
+# The exec'd process starts from the config the container was created with,
+# even when the bundle's config.json changed since (create keeps a copy).
+case_config_from_create_time() {
+  running_container
+  jq '.process.env += ["LATE=changed"]' "$BUNDLE/config.json" >"$BUNDLE/config.json.new"
+  mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+  assert_eq "late=" "$(husk_cmd exec "$ID" sh -c 'echo late=$LATE')" "the env from create time"
+  rm "$BUNDLE/config.json"
+  assert_eq "ok" "$(husk_cmd exec "$ID" echo ok)" "exec without the bundle's config.json"
+  husk_cmd delete --force "$ID"
+  assert_no_leftovers "$ID"
+}
+
+run_cases case_config_from_create_time case_output_and_exit_code case_joins_namespaces_and_cgroup case_env_cwd_user \
   case_cap_never_inheritable case_detach_pid_file case_process_file_and_preserve_fds \
   case_failure_exits_255 case_created_init_not_inspectable case_stopped_and_paused

@@ -241,7 +241,29 @@ EOF
   assert_no_leftovers "$LAST_ID"
 }
 
-run_cases case_hook_asks_for_state case_all_hooks_lifecycle case_all_hooks_run case_hooks_leave_no_trace_in_process \
+# poststart and poststop run as configured at create, even when the
+# bundle's config.json changed or went away since (create keeps a copy).
+case_late_hooks_from_create_time_config() {
+  new_bundle
+  printf '#!/bin/sh\ncat >/dev/null\necho "$1" >>"%s/late.log"\n' "$CASE_DIR" >"$CASE_DIR/late.sh"
+  chmod 755 "$CASE_DIR/late.sh"
+  cfg_set '.hooks = {"poststart": [{"path": $p, "args": ["late.sh", "poststart"]}],
+                     "poststop": [{"path": $p, "args": ["late.sh", "poststop"]}]}' \
+    --arg p "$CASE_DIR/late.sh"
+  cfg_args true
+  local id
+  id=$(new_id)
+  husk_cmd create --bundle "$BUNDLE" "$id"
+  track_pid "$(state_field "$id" .pid)"
+  mv "$BUNDLE/config.json" "$BUNDLE/config.json.gone"
+  husk_cmd start "$id"
+  wait_until 10 sh -c "$(printf '%q ' "${HUSK_ARGV[@]}") state $id | grep -q stopped"
+  husk_cmd delete "$id"
+  assert_eq $'poststart\npoststop' "$(cat "$CASE_DIR/late.log" 2>&1)" "the hooks that ran"
+  assert_no_leftovers "$id"
+}
+
+run_cases case_late_hooks_from_create_time_config case_hook_asks_for_state case_all_hooks_lifecycle case_all_hooks_run case_hooks_leave_no_trace_in_process \
   case_hook_ignoring_stdin \
   case_hooks_large_state \
   case_failing_hook_aborts_create case_failing_start_container_hook \
