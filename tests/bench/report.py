@@ -277,6 +277,26 @@ def main():
         p(f"  {name:<26} {limit:<7} {shown:>7}  {met:<8} {cpu_shown}")
         target_rows.append([name, limit, shown, met, "" if cpu is None else f"{cpu:.2f}"])
 
+    # What stands in the way of run husk/crun: how much of each runtime's
+    # `run` is the floor (which every runtime pays) and how much its own.
+    def median_of(case, v):
+        vals = [r["wall_ms"] for r in samples.get((case, v), {}).values()]
+        return statistics.median(vals) if vals else None
+
+    start, husk_run, crun_run, floor_run = (median_of("version", "true"), median_of("run", "husk"),
+                                            median_of("run", "crun"), median_of("run", "floor"))
+    if None not in (start, husk_run, crun_run, floor_run):
+        p("")
+        p(f"What a `run` is made of, medians of wall ms (one start of a static glibc program,")
+        p(f"`true`, takes {start:.2f} here; see tests/bench/PROFILE.md for the phases):")
+        p(f"  floor {floor_run:5.2f} = two program starts (its own, the container's /bin/true) "
+          f"{2 * start:.2f} + namespaces, mounts, pivot_root {floor_run - 2 * start:.2f}")
+        p(f"  husk  {husk_run:5.2f} = the floor + husk's own work {husk_run - floor_run:.2f}")
+        p(f"  crun  {crun_run:5.2f} = the floor + crun's own work {crun_run - floor_run:.2f}")
+        p(f"  husk/crun <= 0.5 leaves husk {crun_run / 2 - floor_run:.2f} ms over the floor "
+          f"(the floor alone is {floor_run / crun_run:.2f} of crun); it uses "
+          f"{husk_run - floor_run:.2f}")
+
     text = "\n".join(out)
     print(text)
     with open(os.path.join(a.out, "summary.csv"), "w", newline="") as f:
