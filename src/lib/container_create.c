@@ -49,7 +49,7 @@ struct creation
   struct husk_bpf_prog device_filter; /* compiled before any side effect, loaded while the
                                          init sets up (n == 0: none, or already attached) */
   bool ns_served;                     /* SYNC_NAMESPACES answered (or never asked) */
-  char *config_json;                  /* the bytes parsed, kept in the state directory */
+  char *config_json;                  /* the bytes parsed, for the state directory (then NULL) */
   size_t config_len;
 };
 
@@ -256,8 +256,7 @@ make_state_dir (struct creation *c, const struct husk_context *ctx, bool run, hu
   c->state.annotations = c->spec->annotations;
   c->state.n_annotations = c->spec->n_annotations;
   /* recorded before the cgroup exists, so `delete --force` finds it after a crash */
-  if (husk_state_write (c->dir_fd, &c->state, err) < 0
-      || husk_state_write_config (c->dir_fd, c->config_json, c->config_len, err) < 0)
+  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
     return -1;
   if (!run)
     {
@@ -387,17 +386,24 @@ creating_state_json (struct creation *c)
   return husk_state_json (&c->state, HUSK_STATUS_CREATING, false);
 }
 
-/* The device filter: the verifier takes a few hundred microseconds, spent
-   while the init mounts instead of before the clone.  It is on the cgroup
-   before READY, so before anything of the container runs. */
+/* What the parent does while the init sets up, before READY (so before
+   anything of the container runs): load the device filter (the verifier
+   takes a few hundred microseconds) and keep the config copy.  Done once. */
 static int
-attach_device_filter (struct creation *c, husk_err_t **err)
+while_init_sets_up (struct creation *c, husk_err_t **err)
 {
-  if (c->device_filter.n == 0)
-    return 0;
-  if (husk_cgroup_device_filter_apply (c->cgroup_fd, &c->device_filter, err) < 0)
-    return -1;
-  husk_bpf_prog_free (&c->device_filter);
+  if (c->device_filter.n > 0)
+    {
+      if (husk_cgroup_device_filter_apply (c->cgroup_fd, &c->device_filter, err) < 0)
+        return -1;
+      husk_bpf_prog_free (&c->device_filter);
+    }
+  if (c->config_json)
+    {
+      if (husk_state_write_config (c->dir_fd, c->config_json, c->config_len, err) < 0)
+        return -1;
+      free (steal_pointer (&c->config_json));
+    }
   return 0;
 }
 
@@ -409,7 +415,7 @@ serve_init (struct creation *c, bool until_exec, husk_err_t **err)
   for (;;)
     {
       /* not while the init waits for its id maps: it would wait longer */
-      if ((c->ns_served || !c->launch.ns_request) && attach_device_filter (c, err) < 0)
+      if ((c->ns_served || !c->launch.ns_request) && while_init_sets_up (c, err) < 0)
         return -1;
       struct husk_sync_msg msg;
       cleanup_close int fd = -1;
@@ -468,7 +474,7 @@ serve_init (struct creation *c, bool until_exec, husk_err_t **err)
         case SYNC_READY:
           if (until_exec)
             break;
-          if (attach_device_filter (c, err) < 0)
+          if (while_init_sets_up (c, err) < 0)
             return -1;
           /* execCPUAffinity.final: the init is in its cgroup and stays put until exec */
           if (c->launch.settings.affinity.has_final
