@@ -175,7 +175,7 @@ husk_container_kill (const struct husk_context *ctx, const char *id, int sig, bo
 }
 
 static int
-destroy (int dfd, struct husk_state *st, const struct husk_context *ctx, husk_err_t **err)
+destroy (int dfd, const struct husk_state *st, const struct husk_context *ctx, husk_err_t **err)
 {
   if (state_has_hook (st, HUSK_HOOK_POSTSTOP))
     {
@@ -224,6 +224,27 @@ husk_container_delete (const struct husk_context *ctx, const char *id, bool forc
   else if (st->cgroup)
     {
       /* the init is gone; anything it left in the cgroup goes too */
+      bool populated = false;
+      if (husk_cgroup_is_populated (st->cgroup, &populated, NULL) == 0 && populated)
+        husk_cgroup_kill (st->cgroup, SIGKILL, NULL);
+    }
+  return destroy (dfd, st, ctx, err);
+}
+
+int
+husk_container_delete_own (const struct husk_context *ctx, const struct husk_state *st,
+                           const struct stat *made, husk_err_t **err)
+{
+  cleanup_close int root = -1, dfd = -1;
+  cleanup_err husk_err_t *gone = NULL;
+  if (husk_state_root_open (ctx->root, false, &root, &gone) < 0
+      || husk_state_dir_open (root, st->id, &dfd, &gone) < 0)
+    return 0; /* deleted already */
+  struct stat now;
+  if (fstat (dfd, &now) < 0 || now.st_ino != made->st_ino || now.st_dev != made->st_dev)
+    return 0; /* deleted, and another container of that id made since: not ours */
+  if (st->cgroup)
+    {
       bool populated = false;
       if (husk_cgroup_is_populated (st->cgroup, &populated, NULL) == 0 && populated)
         husk_cgroup_kill (st->cgroup, SIGKILL, NULL);

@@ -37,7 +37,8 @@ struct creation
   struct husk_launch launch;
   struct husk_state state;
   int root_fd;
-  int dir_fd; /* state directory, locked */
+  int dir_fd;           /* state directory, locked */
+  struct stat dir_stat; /* which directory that is (run deletes only its own) */
   int cgroup_fd;
   int sync_fd; /* parent's end */
   int console_sock;
@@ -252,6 +253,8 @@ make_state_dir (struct creation *c, const struct husk_context *ctx, bool run, hu
       c->dir_fd = -1; /* not ours to remove */
       return -1;
     }
+  if (fstat (c->dir_fd, &c->dir_stat) < 0)
+    return husk_error (err, errno, "stat state directory");
   c->state.created = husk_now_rfc3339 ();
   c->state.annotations = c->spec->annotations;
   c->state.n_annotations = c->spec->n_annotations;
@@ -593,15 +596,15 @@ husk_container_run (const struct husk_context *ctx, const struct husk_create_opt
       else
         r = husk_wait_forward (c.pid, c.pidfd, exit_code, err);
     }
-  pid_t pid = c.pid;
-  bool committed = c.committed;
-  creation_release (&c);
-  if (committed && !o->detach && !o->keep)
+  if (c.committed && !o->detach && !o->keep)
     {
+      struct husk_state st = c.state; /* its annotations are the spec's again */
+      st.annotations = c.spec->annotations;
+      st.n_annotations = c.spec->n_annotations;
       cleanup_err husk_err_t *del_err = NULL;
-      if (husk_container_delete (ctx, o->id, true, &del_err) < 0)
+      if (husk_container_delete_own (ctx, &st, &c.dir_stat, &del_err) < 0)
         husk_log_warn ("delete after run: %s", del_err->msg);
     }
-  (void)pid;
+  creation_release (&c);
   return r;
 }

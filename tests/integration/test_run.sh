@@ -125,6 +125,29 @@ case_gone_after_run() {
   assert_no_leftovers "$LAST_ID"
 }
 
-run_cases case_exit_code case_output_and_success case_stdin_passed case_killed_by_signal \
+# run deletes the container it ran, not one made under the same id after
+# another `delete --force` took its own away while run was held up.
+case_run_leaves_a_successor_alone() {
+  local id
+  new_bundle
+  cfg_set '.root.readonly = false'
+  cfg_args sh -c 'touch /tmp/ready; exec sleep 1000'
+  id=$(new_id)
+  husk_bg run --bundle "$BUNDLE" "$id"
+  wait_until 10 test -e "$ROOTFS/tmp/ready"
+  track_container "$id"
+  kill -STOP "$BG_PID"
+  husk_cmd delete --force "$id"
+  cfg_args sleep 1000
+  husk_cmd create --bundle "$BUNDLE" "$id"
+  track_pid "$(state_field "$id" .pid)" "$id"
+  kill -CONT "$BG_PID"
+  bg_wait
+  assert_eq created "$(state_field "$id" .status)" "the successor after the first run ended"
+  husk_cmd delete --force "$id"
+  assert_no_leftovers "$id"
+}
+
+run_cases case_run_leaves_a_successor_alone case_exit_code case_output_and_success case_stdin_passed case_killed_by_signal \
   case_term_without_pidns case_signal_forwarded case_detach case_detach_short_flag case_keep \
   case_gone_after_run
