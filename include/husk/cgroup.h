@@ -191,8 +191,9 @@ struct husk_cgroup_config
 
 /* The device filter cfg asks for, compiled (pure: every error of the rules
    shows here, before anything exists), and loaded and attached to a live
-   cgroup.  create uses them to load the filter while the init sets up
-   (runc too sets the device rules only once its init is ready). */
+   cgroup.  create uses them to load the filter while the init sets up,
+   before the hooks (runc too applies the resources only once its init has
+   made its mounts). */
 int husk_cgroup_device_filter_build (const struct husk_cgroup_config *cfg,
                                      struct husk_bpf_prog *out, husk_err_t **err);
 int husk_cgroup_device_filter_apply (int dirfd, const struct husk_bpf_prog *prog, husk_err_t **err);
