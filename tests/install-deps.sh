@@ -14,7 +14,7 @@ declare -A PKG_GROUPS=(
           uidmap clang-format python3 golang-github-containers-common"
   [vm]=""
   [engines]="podman conmon containerd bsdutils"
-  [bench]="crun runc python3 golang-github-containers-common strace valgrind linux-perf binutils"
+  [bench]="crun runc python3 golang-github-containers-common valgrind linux-perf binutils"
 )
 
 usage() {

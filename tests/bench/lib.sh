@@ -132,8 +132,8 @@ make_bundles() {
 # only cgroup2 mount, at /sys/fs/cgroup; a tmpfs at $work/state for the
 # runtimes' --root directories (where /run usually is: state writes cost what
 # they cost there, not what a disk journal adds); and a read-only bind of the
-# husk binary (the husk-ro variant: husk skips its sealed-memfd re-exec when
-# its binary is on a read-only mount).
+# husk binary (the husk-ro variant: on a read-only mount husk needs no
+# protection of its binary, so its last exec skips the husk-dmz trampoline).
 make_sandbox() {
   local cg2
   # the cgroup2 mount point: 5th field of its mountinfo line

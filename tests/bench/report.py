@@ -2,8 +2,9 @@
 """Summarise tests/bench/run.sh's raw.csv: per case and variant the median
 and interquartile range (p25-p75) of wall time, CPU time (user+sys of the
 process tree) and peak RSS; per-round ratios of husk to the others with
-their medians; seccomp and sealed-memfd costs as per-round differences; the
-binaries' sizes; and the issue's targets, each marked met or not.  Prints
+their medians; seccomp and binary-protection costs as per-round differences; the
+binaries' sizes; the issue's targets, each marked met or not; and what a
+`run` is made of (the floor's share of it, each runtime's own work).  Prints
 the table and writes summary.csv, ratios.csv and targets.csv next to the
 raw data.  Round 0 is the warm-up and is left out; so are failed samples.
 
@@ -225,7 +226,7 @@ def main():
         diffs[("seccomp", v)] = diff_row(f"seccomp profile cost, {v}", ("seccomp", v), ("run", v),
                                          "seccomp-cost-ms", v)
     for case in ("run", "exec"):
-        diff_row(f"sealed-memfd re-exec (husk - husk-ro), {case}", (case, "husk"),
+        diff_row(f"binary protection (husk - husk-ro), {case}", (case, "husk"),
                  (case, "husk-ro"), f"memfd-cost-ms-{case}", "husk-husk-ro")
 
     binaries = dict(b.split("=", 1) for b in a.binary)
