@@ -45,7 +45,6 @@ struct husk_launch
 
   int sync_fd;                    /* child's end of the sync socket */
   int fifo_fd;                    /* O_PATH of exec.fifo, -1 for run (SYNC_START instead) */
-  bool start_at_ready;            /* run: go on after READY without waiting for SYNC_START */
   pid_t parent_pid;               /* for the parent-death check */
   const struct husk_state *state; /* the parent's, for the hooks run in the init */
   sigset_t sigmask;               /* restored before execve */

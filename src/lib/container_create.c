@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -389,9 +390,12 @@ creating_state_json (struct creation *c)
   return husk_state_json (&c->state, HUSK_STATUS_CREATING, false);
 }
 
-/* What the parent does while the init sets up, before READY (so before
-   anything of the container runs): load the device filter (the verifier
-   takes a few hundred microseconds) and keep the config copy.  Done once. */
+/* What the parent does while the init sets up, before it handles READY (so
+   before START and anything of the container runs): load the device filter
+   (the verifier takes a few hundred microseconds) and keep the config copy.
+   Done once.  The init's own device work (mknod, the console's ptmx) is
+   allowed whether the filter is on yet or not: runc's default rules and the
+   linux.devices entries come last in it, after the config's rules. */
 static int
 while_init_sets_up (struct creation *c, husk_err_t **err)
 {
@@ -518,9 +522,6 @@ create (struct creation *c, const struct husk_context *ctx, const struct husk_cr
   if (load_bundle (c, o, err) < 0 || resolve_launch (c, ctx, o, err) < 0
       || protect_exe (c, err) < 0)
     return -1;
-  /* run: the commit can overlap the exec, unless the parent must act on the
-     init between READY and the exec (execCPUAffinity.final) */
-  c->launch.start_at_ready = run && !c->launch.settings.affinity.has_final;
   if (c->spec->process->terminal && o->console_socket
       && (c->console_sock = husk_unix_connect (o->console_socket, "console socket", err)) < 0)
     return -1;
@@ -557,7 +558,7 @@ husk_container_create (const struct husk_context *ctx, const struct husk_create_
 static int
 start_now (struct creation *c, husk_err_t **err)
 {
-  if (!c->launch.start_at_ready && husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
+  if (husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
     return -1;
   /* a seccomp listener may still come (the filter loads last with noNewPrivileges) */
   if (serve_init (c, true, err) < 0)
@@ -586,9 +587,11 @@ husk_container_run (const struct husk_context *ctx, const struct husk_create_opt
   int r = create (&c, ctx, o, true, err);
   if (r == 0)
     r = start_now (&c, err);
-  /* other commands (state, kill) must not wait for us while we wait */
+  /* other commands (kill, delete) must not wait for us while we wait; the
+     directory stays open, so no other can take its inode number meanwhile
+     (delete_own tells ours from a successor's by it) */
   if (r == 0)
-    closep (&c.dir_fd);
+    flock (c.dir_fd, LOCK_UN);
   if (r == 0 && !o->detach)
     {
       if (c.console_master >= 0)
@@ -602,7 +605,11 @@ husk_container_run (const struct husk_context *ctx, const struct husk_create_opt
       st.annotations = c.spec->annotations;
       st.n_annotations = c.spec->n_annotations;
       cleanup_err husk_err_t *del_err = NULL;
-      if (husk_container_delete_own (ctx, &st, &c.dir_stat, &del_err) < 0)
+      /* the init was reaped, unless waiting for it failed: then the full
+         delete, which stops it first */
+      int d = r == 0 ? husk_container_delete_own (ctx, &st, &c.dir_stat, &del_err)
+                     : husk_container_delete (ctx, o->id, true, &del_err);
+      if (d < 0)
         husk_log_warn ("delete after run: %s", del_err->msg);
     }
   creation_release (&c);

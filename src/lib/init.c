@@ -205,20 +205,14 @@ wait_exec_fifo (const struct husk_launch *l, int proc_fd, husk_err_t **err)
   return 0;
 }
 
-/* Setup is done: tell the parent, and wait for the go (run, unless the
-   parent has nothing left to do before the exec) or for the commit (create)
-   and then the exec fifo (start). */
+/* Setup is done: tell the parent, and wait for the go (run) or for the
+   commit (create) and then the exec fifo (start).  Either comes after the
+   parent has attached the device filter and committed the state. */
 static int
 wait_for_start (const struct husk_launch *l, int proc_fd, husk_err_t **err)
 {
   if (husk_sync_send (l->sync_fd, SYNC_READY, 0, NULL, -1, err) < 0)
     return -1;
-  if (l->start_at_ready)
-    {
-      /* run, as after SYNC_START: the parent commits while we exec */
-      prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-      return 0;
-    }
   struct husk_sync_msg msg;
   if (husk_sync_recv (l->sync_fd, &msg, NULL, err) < 0)
     return -1;

@@ -97,6 +97,30 @@ case_device_filter() {
   assert_no_leftovers "$LAST_ID"
 }
 
+# The filter is on the cgroup before the container's program runs: its very
+# first open of a device the rules deny fails, in every run.  300 rules for
+# other devices make the kernel's verifier take milliseconds, longer than
+# the init's setup, so a filter attached too late would let most runs in.
+case_device_filter_before_exec() {
+  need_cgroup2
+  local dev="" i denied=0
+  for i in /dev/loop0 /dev/vda /dev/sda /dev/nvme0n1; do
+    [[ -b $i ]] && dev=$i && break
+  done
+  [[ -n $dev ]] || skip "no block device node on this machine to bind"
+  new_bundle
+  cfg_set '.mounts += [{"destination": "/dev/xblk", "type": "bind", "source": $d, "options": ["bind"]}]' \
+    --arg d "$dev"
+  cfg_set '.linux.resources.devices = [{"allow": false, "access": "rwm"}]
+           + [range(300) | {"allow": true, "type": "c", "major": 99, "minor": ., "access": "rw"}]'
+  cfg_args dd if=/dev/xblk of=/dev/null count=0
+  for ((i = 0; i < 20; i++)); do
+    capture husk_cmd run --bundle "$BUNDLE" "$(new_id)" </dev/null
+    [[ $RC != 0 && $ERR == *"Operation not permitted"* ]] && denied=$((denied + 1))
+  done
+  assert_eq 20 "$denied" "runs whose first open of $dev was refused"
+}
+
 case_kill_all() {
   need_cgroup2
   new_bundle
@@ -248,6 +272,6 @@ SH
 }
 
 run_cases case_cgroup2_subtree_at_sys_fs_cgroup case_precreated_cgroup_kept_on_failure case_own_cgroup_while_running case_run_removes_cgroup case_absolute_cgroups_path \
-  case_device_filter case_kill_all case_kill_all_term case_freezer \
+  case_device_filter case_device_filter_before_exec case_kill_all case_kill_all_term case_freezer \
   case_missing_memory_controller case_missing_pids_controller case_systemd_cgroups_path \
   case_escaping_cgroups_path
