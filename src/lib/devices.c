@@ -138,17 +138,20 @@ bind_host_device (int dir, const char *name, const struct device *d, bool exists
 static int
 mknod_device (int dir, const char *name, const struct device *d, bool exists, husk_err_t **err)
 {
-  /* A new node owned by us (root) gets its mode at birth (the umask is 0
-     here) and needs nothing more: no window to race. */
+  /* A new node usually gets its mode and owner at birth (the umask is 0
+     here; a setgid directory or a default ACL would change them): when a
+     look confirms that, nothing more is needed. */
   bool ours = d->uid == geteuid () && d->gid == getegid ();
-  if (!exists && ours)
+  if (!exists)
     {
-      if (mknodat (dir, name, d->type | (d->mode & 07777), d->rdev) < 0)
+      if (mknodat (dir, name, d->type | (ours ? d->mode & 07777 : 0600), d->rdev) < 0)
         return husk_error (err, errno, "mknod `%s`", d->path);
-      return 0;
+      struct stat made;
+      if (ours && fstatat (dir, name, &made, AT_SYMLINK_NOFOLLOW) == 0 && is_device (&made, d)
+          && (made.st_mode & 07777) == (d->mode & 07777) && made.st_uid == d->uid
+          && made.st_gid == d->gid)
+        return 0;
     }
-  if (!exists && mknodat (dir, name, d->type | 0600, d->rdev) < 0)
-    return husk_error (err, errno, "mknod `%s`", d->path);
   cleanup_close int fd = openat (dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat (fd, &st) < 0)

@@ -255,6 +255,21 @@ tmpfs" "$OUT" "what the container sees"
   [[ -e $ROOTFS/m1/sub/f && -e $ROOTFS/m2/f && ! -e $ROOTFS/ro/x ]] || fail "the rootfs changed"
 }
 
+# Without a /dev mount the nodes go into the rootfs's own /dev: a setgid
+# directory there must not hand them its group.
+case_default_devices_in_setgid_dev() {
+  new_bundle
+  cfg_set '.root.readonly = false | del(.mounts[] | select(.destination | startswith("/dev")))'
+  mkdir -p "$ROOTFS/dev"
+  chgrp 5 "$ROOTFS/dev"
+  chmod 2775 "$ROOTFS/dev"
+  run_sh_ok 'stat -c "%n %a %u:%g" /dev/null /dev/zero'
+  assert_eq "/dev/null 666 0:0
+/dev/zero 666 0:0" "$OUT" "device nodes in a setgid /dev"
+  rm -f "$ROOTFS/dev/null" "$ROOTFS/dev/zero" "$ROOTFS/dev/full" "$ROOTFS/dev/random" \
+    "$ROOTFS/dev/urandom" "$ROOTFS/dev/tty"
+}
+
 case_default_devices() {
   new_bundle
   run_sh_ok 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a %u:%g" /dev/$d; done
@@ -322,7 +337,7 @@ case_listen_fds() {
 }
 
 run_cases case_hostname_domainname case_pid_one case_user_and_groups case_no_supplementary_groups \
-  case_masked_and_readonly_paths case_umask case_cwd case_env case_args_preserved case_namespaces_default \
+  case_masked_and_readonly_paths case_default_devices_in_setgid_dev case_umask case_cwd case_env case_args_preserved case_namespaces_default \
   case_namespaces_with_cgroup case_join_netns_path case_join_container_namespaces \
   case_readonly_root case_writable_root case_pivot_root case_no_pivot case_default_mounts \
   case_extra_mounts case_default_devices case_only_stdio case_preserve_fds case_listen_fds
