@@ -314,7 +314,9 @@ empty_ro_tmpfs (husk_err_t **err)
   cleanup_close int fs = (int)syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
   if (fs < 0)
     return husk_error (err, errno, "fsopen tmpfs");
-  if (syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+  /* the superblock read-only too: every masked directory shares it */
+  if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0
+      || syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return husk_error (err, errno, "create tmpfs");
   int mnt
       = (int)syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC,

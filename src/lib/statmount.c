@@ -74,9 +74,10 @@ husk_statmount_root (const char *path, char **root)
     return -1;
   const struct statmount_head *sm = &buf.head;
   const uint64_t want = STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT;
-  size_t max = sizeof buf - sizeof *sm;
-  if ((sm->mask & want) != want || sm->size > sizeof buf || sm->mnt_root >= max
-      || sm->mnt_point >= max)
+  if ((sm->mask & want) != want || sm->size <= sizeof *sm || sm->size > sizeof buf)
+    return -1;
+  size_t max = sm->size - sizeof *sm; /* the strings the kernel wrote */
+  if (sm->mnt_root >= max || sm->mnt_point >= max)
     return -1;
   const char *str = buf.bytes + sizeof *sm;
   if (memchr (str + sm->mnt_root, '\0', max - sm->mnt_root) == NULL
