@@ -53,6 +53,10 @@ struct creation
   bool ns_served;                     /* SYNC_NAMESPACES answered (or never asked) */
   char *config_json;                  /* the bytes parsed, for the state directory (then NULL) */
   size_t config_len;
+  const struct husk_create_opts *opts;
+  bool early_start;   /* run: commit and queue SYNC_START while the init sets up */
+  bool state_written; /* committed: state.json has the init's pid */
+  bool start_sent;
 };
 
 static void
@@ -390,6 +394,26 @@ creating_state_json (struct creation *c)
   return husk_state_json (&c->state, HUSK_STATUS_CREATING, false);
 }
 
+/* The state with the init's pid: from here `delete` and `state` know the
+   container.  The pid file too. */
+static int
+commit (struct creation *c, const struct husk_create_opts *o, husk_err_t **err)
+{
+  if (c->state_written)
+    return 0;
+  struct husk_proc_stat ps;
+  if (husk_proc_stat (c->pid, &ps) < 0)
+    return husk_error (err, ESRCH, "container init exited during setup");
+  c->state.pid = c->pid;
+  c->state.start_time = ps.start_time;
+  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
+    return -1;
+  if (o->pid_file && husk_write_pid_file (o->pid_file, c->pid, err) < 0)
+    return -1;
+  c->state_written = true;
+  return 0;
+}
+
 /* What the parent does while the init sets up, before it handles READY (so
    before START and anything of the container runs): load the device filter
    (the verifier takes a few hundred microseconds) and keep the config copy.
@@ -410,6 +434,19 @@ while_init_sets_up (struct creation *c, husk_err_t **err)
       if (husk_state_write_config (c->dir_fd, c->config_json, c->config_len, err) < 0)
         return -1;
       free (steal_pointer (&c->config_json));
+    }
+  /* run: what the init would wait for after READY is done by now, so its
+     SYNC_START can wait for it in the socket instead (the filter is on and
+     the state written before it may exec) */
+  if (c->early_start)
+    {
+      /* once; a failure shows again where it counts: the init's own error
+         comes next on the socket, or commit fails again after READY */
+      cleanup_err husk_err_t *early = NULL;
+      c->early_start = false;
+      if (commit (c, c->opts, &early) == 0
+          && husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, &early) == 0)
+        c->start_sent = true;
     }
   return 0;
 }
@@ -495,21 +532,6 @@ serve_init (struct creation *c, bool until_exec, husk_err_t **err)
     }
 }
 
-static int
-commit (struct creation *c, const struct husk_create_opts *o, husk_err_t **err)
-{
-  struct husk_proc_stat ps;
-  if (husk_proc_stat (c->pid, &ps) < 0)
-    return husk_error (err, ESRCH, "container init exited during setup");
-  c->state.pid = c->pid;
-  c->state.start_time = ps.start_time;
-  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
-    return -1;
-  if (o->pid_file && husk_write_pid_file (o->pid_file, c->pid, err) < 0)
-    return -1;
-  return 0;
-}
-
 /* Everything up to a committed `created` container.  For run, the init is
    left waiting for SYNC_START instead of the exec fifo. */
 static int
@@ -519,9 +541,17 @@ create (struct creation *c, const struct husk_context *ctx, const struct husk_cr
   if (husk_id_validate (o->id, err) < 0)
     return -1;
   c->state.id = xstrdup (o->id);
+  c->opts = o;
   if (load_bundle (c, o, err) < 0 || resolve_launch (c, ctx, o, err) < 0
       || protect_exe (c, err) < 0)
     return -1;
+  /* not when the init still has questions after setup starts (hooks, a
+     seccomp listener: their answers must not come after a queued
+     SYNC_START), when the parent acts on it at READY (final affinity), or
+     with a pid file (written only once setup has succeeded) */
+  const struct husk_seccomp_prog *sc = c->launch.seccomp;
+  c->early_start = run && !c->launch.hooks_before_pivot && !(sc && sc->notify)
+                   && !c->launch.settings.affinity.has_final && !o->pid_file;
   if (c->spec->process->terminal && o->console_socket
       && (c->console_sock = husk_unix_connect (o->console_socket, "console socket", err)) < 0)
     return -1;
@@ -558,7 +588,7 @@ husk_container_create (const struct husk_context *ctx, const struct husk_create_
 static int
 start_now (struct creation *c, husk_err_t **err)
 {
-  if (husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
+  if (!c->start_sent && husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
     return -1;
   /* a seccomp listener may still come (the filter loads last with noNewPrivileges) */
   if (serve_init (c, true, err) < 0)
