@@ -46,10 +46,11 @@ int husk_container_kill (const struct husk_context *ctx, const char *id, int sig
                          husk_err_t **err);
 int husk_container_delete (const struct husk_context *ctx, const char *id, bool force,
                            husk_err_t **err);
-/* run's delete of the container it ran, from the state it holds: the state
-   directory must still be the one it made (`made`, its fstat); when another
-   delete came first, nothing is done (a container made since under the same
-   id is not ours). */
+/* run's delete of the container it ran, from the state it holds (an init
+   still alive is stopped first): the state directory must still be the one
+   it made (`made`, its fstat, kept open meanwhile); when another delete came
+   first, nothing is done (a container made since under the same id is not
+   ours). */
 struct stat;
 int husk_container_delete_own (const struct husk_context *ctx, const struct husk_state *st,
                                const struct stat *made, husk_err_t **err);

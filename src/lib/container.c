@@ -243,7 +243,16 @@ husk_container_delete_own (const struct husk_context *ctx, const struct husk_sta
   struct stat now;
   if (fstat (dfd, &now) < 0 || now.st_ino != made->st_ino || now.st_dev != made->st_dev)
     return 0; /* deleted, and another container of that id made since: not ours */
-  if (st->cgroup)
+  /* the init is normally reaped by now; if waiting for it failed, stop it */
+  cleanup_close int pidfd = open_init_pidfd (st);
+  if (pidfd >= 0)
+    {
+      if (st->cgroup)
+        husk_cgroup_kill (st->cgroup, SIGKILL, NULL);
+      husk_pidfd_send_signal (pidfd, SIGKILL);
+      wait_gone (st, pidfd);
+    }
+  else if (st->cgroup)
     {
       bool populated = false;
       if (husk_cgroup_is_populated (st->cgroup, &populated, NULL) == 0 && populated)

@@ -547,11 +547,13 @@ create (struct creation *c, const struct husk_context *ctx, const struct husk_cr
     return -1;
   /* not when the init still has questions after setup starts (hooks, a
      seccomp listener: their answers must not come after a queued
-     SYNC_START), when the parent acts on it at READY (final affinity), or
-     with a pid file (written only once setup has succeeded) */
+     SYNC_START), when the parent acts on it at READY (final affinity), with
+     a pid file (written only once setup has succeeded), or with a terminal
+     (handing it on may fail, and must before anything runs) */
   const struct husk_seccomp_prog *sc = c->launch.seccomp;
   c->early_start = run && !c->launch.hooks_before_pivot && !(sc && sc->notify)
-                   && !c->launch.settings.affinity.has_final && !o->pid_file;
+                   && !c->launch.settings.affinity.has_final && !o->pid_file
+                   && !c->spec->process->terminal; /* the console is passed on first */
   if (c->spec->process->terminal && o->console_socket
       && (c->console_sock = husk_unix_connect (o->console_socket, "console socket", err)) < 0)
     return -1;
@@ -590,7 +592,7 @@ start_now (struct creation *c, husk_err_t **err)
 {
   if (!c->start_sent && husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
     return -1;
-  /* a seccomp listener may still come (the filter loads last with noNewPrivileges) */
+  /* until the exec: its failure comes back on the socket */
   if (serve_init (c, true, err) < 0)
     return -1;
   c->committed = true;
@@ -635,11 +637,7 @@ husk_container_run (const struct husk_context *ctx, const struct husk_create_opt
       st.annotations = c.spec->annotations;
       st.n_annotations = c.spec->n_annotations;
       cleanup_err husk_err_t *del_err = NULL;
-      /* the init was reaped, unless waiting for it failed: then the full
-         delete, which stops it first */
-      int d = r == 0 ? husk_container_delete_own (ctx, &st, &c.dir_stat, &del_err)
-                     : husk_container_delete (ctx, o->id, true, &del_err);
-      if (d < 0)
+      if (husk_container_delete_own (ctx, &st, &c.dir_stat, &del_err) < 0)
         husk_log_warn ("delete after run: %s", del_err->msg);
     }
   creation_release (&c);

@@ -1,5 +1,6 @@
 /* The parent/child sync socket: see include/husk/sync.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ husk_send_fd (int sock, int fd, const void *data, size_t len, husk_err_t **err)
     r = sendmsg (sock, &mh, MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
   if (r < 0)
-    return husk_error (err, errno, "send on sync socket");
+    return husk_error (err, errno, "send");
   return 0;
 }
 
@@ -53,7 +54,9 @@ husk_sync_send (int sock, enum husk_sync_type type, int errnum, const char *text
       memcpy (msg.text, text, n);
       len += n + 1;
     }
-  return husk_send_fd (sock, fd, &msg, len, err);
+  if (husk_send_fd (sock, fd, &msg, len, err) < 0)
+    return husk_error_prefix (err, "sync socket");
+  return 0;
 }
 
 int
@@ -73,9 +76,20 @@ husk_sync_recv (int sock, struct husk_sync_msg *msg, int *fd, husk_err_t **err)
     *fd = -1;
   memset (msg, 0, sizeof *msg);
   ssize_t r;
-  do
-    r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
+  /* A peer that closes with our message unread (the init failing with a
+     queued SYNC_START) resets the connection; that error comes first and
+     once, and what the peer sent before closing still follows it. */
+  bool reset_seen = false;
+  for (;;)
+    {
+      r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+      if (r < 0 && (errno == EINTR || (errno == ECONNRESET && !reset_seen)))
+        {
+          reset_seen = reset_seen || errno == ECONNRESET;
+          continue;
+        }
+      break;
+    }
   if (r < 0)
     return husk_error (err, errno, "receive on sync socket");
   if (r == 0)

@@ -283,6 +283,33 @@ case_oom_score_adj() {
   bad_config 'config.json: process.oomScoreAdj: must be between -1000 and 1000'
 }
 
+# When the pty master cannot be handed on (the receiver went away), run
+# fails and the program never ran, however long the device filter takes.
+case_console_socket_gone() {
+  local sock=$CASE_DIR/gone.sock id i ran=0 failed=0
+  new_bundle
+  cfg_set '.root.readonly = false | .process.terminal = true
+           | .linux.resources.devices = [{"allow": false, "access": "rwm"}]
+             + [range(300) | {"allow": true, "type": "c", "major": 99, "minor": ., "access": "rw"}]'
+  cfg_args sh -c 'echo ran >> /ran'
+  python3 - "$sock" 10 >"$CASE_DIR/srv.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(16)
+for _ in range(int(sys.argv[2])):
+    c, _ = s.accept(); c.close()
+PY
+  wait_until 5 test -S "$sock"
+  for ((i = 0; i < 10; i++)); do
+    id=$(new_id)
+    capture husk_cmd run --detach --console-socket "$sock" --bundle "$BUNDLE" "$id"
+    [[ $RC != 0 ]] && failed=$((failed + 1))
+    assert_no_leftovers "$id"
+  done
+  [[ -e $ROOTFS/ran ]] && ran=$(wc -l <"$ROOTFS/ran")
+  assert_eq "10 0" "$failed $ran" "failed runs, and runs whose program ran anyway"
+}
+
 # A terminal through --console-socket: the pty master reaches the socket,
 # the process's stdio is the pty's peer (also bound on /dev/console), sized
 # as consoleSize says.
@@ -338,5 +365,5 @@ run_cases case_scheduler_batch_nice case_scheduler_fifo case_scheduler_bad case_
   case_memory_policy_bad case_exec_cpu_affinity case_exec_cpu_affinity_bad \
   case_capabilities_default case_capabilities_root case_capabilities_all_sets \
   case_capabilities_ambient_warning case_capabilities_not_held case_capabilities_unknown case_no_new_privileges \
-  case_rlimits_every_type case_rlimits_bad case_oom_score_adj case_terminal_console_socket \
+  case_rlimits_every_type case_rlimits_bad case_oom_score_adj case_terminal_console_socket case_console_socket_gone \
   case_terminal_needs_console_socket case_session_keyring
