@@ -174,6 +174,26 @@ husk_container_kill (const struct husk_context *ctx, const char *id, int sig, bo
   return 0;
 }
 
+/* Before a delete: a live init is killed (with its cgroup) and waited
+   for; once it is gone, whatever it left in the cgroup is killed too. */
+static void
+stop_all (const struct husk_state *st, bool alive)
+{
+  if (alive)
+    {
+      cleanup_close int pidfd = open_init_pidfd (st);
+      if (st->cgroup)
+        husk_cgroup_kill (st->cgroup, SIGKILL, NULL);
+      if (pidfd >= 0)
+        husk_pidfd_send_signal (pidfd, SIGKILL);
+      wait_gone (st, pidfd);
+      return;
+    }
+  bool populated = false;
+  if (st->cgroup && husk_cgroup_is_populated (st->cgroup, &populated, NULL) == 0 && populated)
+    husk_cgroup_kill (st->cgroup, SIGKILL, NULL);
+}
+
 static int
 destroy (int dfd, const struct husk_state *st, const struct husk_context *ctx, husk_err_t **err)
 {
@@ -214,20 +234,8 @@ husk_container_delete (const struct husk_context *ctx, const char *id, bool forc
       if (s != HUSK_STATUS_CREATED && !force)
         return husk_error (err, 0, "cannot delete container %s that is not stopped: %s", id,
                            husk_status_names[s]);
-      cleanup_close int pidfd = open_init_pidfd (st);
-      if (st->cgroup)
-        husk_cgroup_kill (st->cgroup, SIGKILL, NULL);
-      if (pidfd >= 0)
-        husk_pidfd_send_signal (pidfd, SIGKILL);
-      wait_gone (st, pidfd);
     }
-  else if (st->cgroup)
-    {
-      /* the init is gone; anything it left in the cgroup goes too */
-      bool populated = false;
-      if (husk_cgroup_is_populated (st->cgroup, &populated, NULL) == 0 && populated)
-        husk_cgroup_kill (st->cgroup, SIGKILL, NULL);
-    }
+  stop_all (st, s != HUSK_STATUS_STOPPED);
   return destroy (dfd, st, ctx, err);
 }
 
@@ -244,20 +252,7 @@ husk_container_delete_own (const struct husk_context *ctx, const struct husk_sta
   if (fstat (dfd, &now) < 0 || now.st_ino != made->st_ino || now.st_dev != made->st_dev)
     return 0; /* deleted, and another container of that id made since: not ours */
   /* the init is normally reaped by now; if waiting for it failed, stop it */
-  cleanup_close int pidfd = open_init_pidfd (st);
-  if (pidfd >= 0)
-    {
-      if (st->cgroup)
-        husk_cgroup_kill (st->cgroup, SIGKILL, NULL);
-      husk_pidfd_send_signal (pidfd, SIGKILL);
-      wait_gone (st, pidfd);
-    }
-  else if (st->cgroup)
-    {
-      bool populated = false;
-      if (husk_cgroup_is_populated (st->cgroup, &populated, NULL) == 0 && populated)
-        husk_cgroup_kill (st->cgroup, SIGKILL, NULL);
-    }
+  stop_all (st, husk_state_pid_alive (st));
   return destroy (dfd, st, ctx, err);
 }
 
