@@ -84,9 +84,12 @@ char *husk_state_json (const struct husk_state *st, enum husk_status status, boo
 /* Now as RFC 3339 with nanoseconds, UTC ("2026-12-07T01:48:58.906860439Z"). */
 char *husk_now_rfc3339 (void);
 
-#define HUSK_EXEC_FIFO   "exec.fifo"
-#define HUSK_STATE_FILE  "state.json"
-#define HUSK_CONFIG_COPY "config.json"
+#define HUSK_EXEC_FIFO "exec.fifo"
+/* Present while `run`'s init sets up with its pid already recorded: the
+   status is "creating" until the init is READY. */
+#define HUSK_CREATING_MARK "creating"
+#define HUSK_STATE_FILE    "state.json"
+#define HUSK_CONFIG_COPY   "config.json"
 
 /* The config the container was created with: create keeps the bytes it
    parsed in the state directory (HUSK_CONFIG_COPY), so exec and the

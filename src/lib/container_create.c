@@ -57,6 +57,7 @@ struct creation
   bool early_start;   /* run: commit and queue SYNC_START while the init sets up */
   bool state_written; /* committed: state.json has the init's pid */
   bool start_sent;
+  bool marked; /* HUSK_CREATING_MARK made (early start) */
 };
 
 static void
@@ -441,12 +442,20 @@ while_init_sets_up (struct creation *c, husk_err_t **err)
   if (c->early_start)
     {
       /* once; a failure shows again where it counts: the init's own error
-         comes next on the socket, or commit fails again after READY */
+         comes next on the socket, or commit fails again after READY.  The
+         mark keeps the status "creating" (not "running") until READY. */
       cleanup_err husk_err_t *early = NULL;
       c->early_start = false;
-      if (commit (c, c->opts, &early) == 0
-          && husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, &early) == 0)
-        c->start_sent = true;
+      int mark = openat (c->dir_fd, HUSK_CREATING_MARK,
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (mark >= 0)
+        {
+          close (mark);
+          c->marked = true;
+          if (commit (c, c->opts, &early) == 0
+              && husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, &early) == 0)
+            c->start_sent = true;
+        }
     }
   return 0;
 }
@@ -592,6 +601,9 @@ start_now (struct creation *c, husk_err_t **err)
 {
   if (!c->start_sent && husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, err) < 0)
     return -1;
+  /* READY came: no longer "creating" (while the init goes on to exec) */
+  if (c->marked)
+    unlinkat (c->dir_fd, HUSK_CREATING_MARK, 0);
   /* until the exec: its failure comes back on the socket */
   if (serve_init (c, true, err) < 0)
     return -1;

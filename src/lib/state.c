@@ -378,6 +378,8 @@ husk_state_status (int dirfd, const struct husk_state *st)
     return HUSK_STATUS_PAUSED;
   if (faccessat (dirfd, HUSK_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return HUSK_STATUS_CREATED;
+  if (faccessat (dirfd, HUSK_CREATING_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return HUSK_STATUS_CREATING;
   return HUSK_STATUS_RUNNING;
 }
 

@@ -120,5 +120,30 @@ case_state_of_stopped() {
   assert_no_leftovers "$id"
 }
 
-run_cases case_state_fields case_state_bundle_absolute case_default_bundle_is_cwd \
+# `run` records the init's pid before the init's setup ends (it queues the
+# go-ahead early); until the init is ready the status is "creating", not
+# "running".  A tmpcopyup of many files makes the setup long enough to see.
+case_creating_during_run_setup() {
+  local id out="" i pid
+  new_bundle
+  mkdir -p "$ROOTFS/big"
+  (cd "$ROOTFS/big" && seq 60000 | xargs touch)
+  cfg_set '.mounts += [{"destination": "/big", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]'
+  cfg_args true
+  id=$(new_id)
+  husk_bg run --bundle "$BUNDLE" "$id"
+  for ((i = 0; i < 400; i++)); do
+    out=$(husk_cmd state "$id" 2>/dev/null) || out=""
+    pid=$(jq -r '.pid // 0' <<<"${out:-{\}}")
+    [[ $pid != 0 ]] && break
+    sleep 0.01
+  done
+  [[ $pid != 0 ]] || fail "no pid in the state while run set up"
+  assert_eq creating "$(jq -r .status <<<"$out")" "status while the init sets up"
+  bg_wait 30
+  assert_eq 0 "$RC" "run"
+  assert_no_leftovers "$id"
+}
+
+run_cases case_creating_during_run_setup case_state_fields case_state_bundle_absolute case_default_bundle_is_cwd \
   case_list_empty case_list_formats case_state_of_stopped
