@@ -185,15 +185,14 @@ struct husk_cgroup_config
   const struct husk_resources *resources; /* linux.resources, NULL: none */
   const struct husk_device *devices;      /* linux.devices, allowed in the filter */
   size_t n_devices;
-  bool no_device_filter;    /* true: leave devices unrestricted (no eBPF program) */
-  bool defer_device_filter; /* true: create leaves the filter to the caller (below) */
+  bool no_device_filter; /* true: leave devices unrestricted (no eBPF program) */
 };
 
 /* The device filter cfg asks for, compiled (pure: every error of the rules
    shows here, before anything exists), and loaded and attached to a live
-   cgroup.  create uses them to load the filter while the init sets up,
-   before the hooks (runc too applies the resources only once its init has
-   made its mounts). */
+   cgroup.  husk_cgroup_create leaves the filter to its caller: create loads
+   it while the init sets up, before the hooks (runc too applies the
+   resources only once its init has made its mounts). */
 int husk_cgroup_device_filter_build (const struct husk_cgroup_config *cfg,
                                      struct husk_bpf_prog *out, husk_err_t **err);
 int husk_cgroup_device_filter_apply (int dirfd, const struct husk_bpf_prog *prog, husk_err_t **err);
@@ -204,7 +203,7 @@ int husk_cgroup_device_filter_apply (int dirfd, const struct husk_bpf_prog *prog
    needed ones where missing in the existing ancestors, from the root down
    (as runc does), create rel_path and its missing parents (parents husk
    creates pass on every controller they are offered), apply the resources,
-   attach the device filter (unless deferred), and return an O_DIRECTORY|O_CLOEXEC fd of the
+   and return an O_DIRECTORY|O_CLOEXEC fd of the
    cgroup for clone3's CLONE_INTO_CGROUP.  An existing cgroup is reused unless
    it is frozen or has processes (error).  A controller the hierarchy lacks is
    an error naming it, e.g.

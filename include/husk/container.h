@@ -48,12 +48,11 @@ int husk_container_delete (const struct husk_context *ctx, const char *id, bool 
                            husk_err_t **err);
 /* run's delete of the container it ran, from the state it holds (an init
    still alive is stopped first): the state directory must still be the one
-   it made (`made`, its fstat, kept open meanwhile); when another delete came
-   first, nothing is done (a container made since under the same id is not
-   ours). */
-struct stat;
+   it made, own_dir, which run keeps open so that no successor can take its
+   inode; when another delete came first, nothing is done (a container made
+   since under the same id is not ours). */
 int husk_container_delete_own (const struct husk_context *ctx, const struct husk_state *st,
-                               const struct stat *made, husk_err_t **err);
+                               int own_dir, husk_err_t **err);
 
 struct husk_list_entry
 {

@@ -62,7 +62,8 @@ int husk_state_dir_peek (int root_fd, const char *id, int *dirfd, husk_err_t **e
 /* Remove <root>/<id> and everything in it. */
 int husk_state_dir_remove (int root_fd, const char *id, husk_err_t **err);
 
-int husk_state_write (int dirfd, const struct husk_state *st, husk_err_t **err);
+/* replace: a state.json is there already (create's commit). */
+int husk_state_write (int dirfd, const struct husk_state *st, bool replace, husk_err_t **err);
 /* A directory without state.json (runtime killed mid-create) reads as a
    state with pid 0. */
 int husk_state_read (int dirfd, const char *id, struct husk_state **out, husk_err_t **err);

@@ -660,9 +660,6 @@ husk_cgroup_create (const char *rel_path, const struct husk_cgroup_config *cfg, 
     return husk_error (err, errno, "open cgroup `/%s`", rel_path);
   if (apply_writes (fd, &w, err) < 0)
     return -1;
-  if (!(cfg && (cfg->no_device_filter || cfg->defer_device_filter))
-      && apply_device_filter (fd, cfg, err) < 0)
-    return -1;
   made.keep = true;
   *dirfd_out = steal_fd (&fd);
   return 0;

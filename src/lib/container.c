@@ -240,16 +240,17 @@ husk_container_delete (const struct husk_context *ctx, const char *id, bool forc
 }
 
 int
-husk_container_delete_own (const struct husk_context *ctx, const struct husk_state *st,
-                           const struct stat *made, husk_err_t **err)
+husk_container_delete_own (const struct husk_context *ctx, const struct husk_state *st, int own_dir,
+                           husk_err_t **err)
 {
   cleanup_close int root = -1, dfd = -1;
   cleanup_err husk_err_t *gone = NULL;
   if (husk_state_root_open (ctx->root, false, &root, &gone) < 0
       || husk_state_dir_open (root, st->id, &dfd, &gone) < 0)
     return 0; /* deleted already */
-  struct stat now;
-  if (fstat (dfd, &now) < 0 || now.st_ino != made->st_ino || now.st_dev != made->st_dev)
+  struct stat now, made;
+  if (fstat (dfd, &now) < 0 || fstat (own_dir, &made) < 0 || now.st_ino != made.st_ino
+      || now.st_dev != made.st_dev)
     return 0; /* deleted, and another container of that id made since: not ours */
   /* the init is normally reaped by now; if waiting for it failed, stop it */
   stop_all (st, husk_state_pid_alive (st));

@@ -38,8 +38,7 @@ struct creation
   struct husk_launch launch;
   struct husk_state state;
   int root_fd;
-  int dir_fd;           /* state directory, locked */
-  struct stat dir_stat; /* which directory that is (run deletes only its own) */
+  int dir_fd; /* state directory, locked */
   int cgroup_fd;
   int sync_fd; /* parent's end */
   int console_sock;
@@ -259,13 +258,11 @@ make_state_dir (struct creation *c, const struct husk_context *ctx, bool run, hu
       c->dir_fd = -1; /* not ours to remove */
       return -1;
     }
-  if (fstat (c->dir_fd, &c->dir_stat) < 0)
-    return husk_error (err, errno, "stat state directory");
   c->state.created = husk_now_rfc3339 ();
   c->state.annotations = c->spec->annotations;
   c->state.n_annotations = c->spec->n_annotations;
   /* recorded before the cgroup exists, so `delete --force` finds it after a crash */
-  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
+  if (husk_state_write (c->dir_fd, &c->state, false, err) < 0)
     return -1;
   if (!run)
     {
@@ -303,7 +300,6 @@ make_cgroup (struct creation *c, const struct husk_context *ctx, husk_err_t **er
     .devices = lx ? lx->devices : NULL,
     .n_devices = lx ? lx->n_devices : 0,
     .no_device_filter = unprivileged, /* loading one needs CAP_BPF or CAP_SYS_ADMIN */
-    .defer_device_filter = true,      /* loaded in serve_init, while the init works */
   };
   if (!cfg.no_device_filter && husk_cgroup_device_filter_build (&cfg, &c->device_filter, err) < 0)
     return -1;
@@ -398,8 +394,9 @@ creating_state_json (struct creation *c)
 /* The state with the init's pid: from here `delete` and `state` know the
    container.  The pid file too. */
 static int
-commit (struct creation *c, const struct husk_create_opts *o, husk_err_t **err)
+commit (struct creation *c, husk_err_t **err)
 {
+  const struct husk_create_opts *o = c->opts;
   if (c->state_written)
     return 0;
   struct husk_proc_stat ps;
@@ -407,7 +404,7 @@ commit (struct creation *c, const struct husk_create_opts *o, husk_err_t **err)
     return husk_error (err, ESRCH, "container init exited during setup");
   c->state.pid = c->pid;
   c->state.start_time = ps.start_time;
-  if (husk_state_write (c->dir_fd, &c->state, err) < 0)
+  if (husk_state_write (c->dir_fd, &c->state, true, err) < 0)
     return -1;
   if (o->pid_file && husk_write_pid_file (o->pid_file, c->pid, err) < 0)
     return -1;
@@ -452,7 +449,7 @@ while_init_sets_up (struct creation *c, husk_err_t **err)
         {
           close (mark);
           c->marked = true;
-          if (commit (c, c->opts, &early) == 0
+          if (commit (c, &early) == 0
               && husk_sync_send (c->sync_fd, SYNC_START, 0, NULL, -1, &early) == 0)
             c->start_sent = true;
         }
@@ -569,7 +566,7 @@ create (struct creation *c, const struct husk_context *ctx, const struct husk_cr
   if (resolve_cgroup (c, ctx, err) < 0 || make_state_dir (c, ctx, run, err) < 0
       || make_cgroup (c, ctx, err) < 0)
     return -1;
-  if (spawn_init (c, err) < 0 || serve_init (c, false, err) < 0 || commit (c, o, err) < 0)
+  if (spawn_init (c, err) < 0 || serve_init (c, false, err) < 0 || commit (c, err) < 0)
     return -1;
   c->state.annotations = NULL; /* owned by spec */
   c->state.n_annotations = 0;
@@ -649,7 +646,7 @@ husk_container_run (const struct husk_context *ctx, const struct husk_create_opt
       st.annotations = c.spec->annotations;
       st.n_annotations = c.spec->n_annotations;
       cleanup_err husk_err_t *del_err = NULL;
-      if (husk_container_delete_own (ctx, &st, &c.dir_stat, &del_err) < 0)
+      if (husk_container_delete_own (ctx, &st, c.dir_fd, &del_err) < 0)
         husk_log_warn ("delete after run: %s", del_err->msg);
     }
   creation_release (&c);

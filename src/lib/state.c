@@ -239,7 +239,7 @@ state_file_json (const struct husk_state *st)
 }
 
 int
-husk_state_write (int dirfd, const struct husk_state *st, husk_err_t **err)
+husk_state_write (int dirfd, const struct husk_state *st, bool replace, husk_err_t **err)
 {
   cleanup_free char *json = state_file_json (st);
   if (husk_write_file_at (dirfd, HUSK_STATE_FILE ".tmp", json, strlen (json), O_CREAT | O_TRUNC,
@@ -251,7 +251,7 @@ husk_state_write (int dirfd, const struct husk_state *st, husk_err_t **err)
      not flush the new file's data first (its replace-by-rename heuristic,
      auto_da_alloc, ~0.1 ms here and more at the unlink that follows). */
   const char *tmp = HUSK_STATE_FILE ".tmp";
-  if (renameat2 (dirfd, tmp, dirfd, HUSK_STATE_FILE, RENAME_EXCHANGE) == 0)
+  if (replace && renameat2 (dirfd, tmp, dirfd, HUSK_STATE_FILE, RENAME_EXCHANGE) == 0)
     {
       unlinkat (dirfd, tmp, 0);
       return 0;

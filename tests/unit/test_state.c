@@ -134,7 +134,7 @@ START_TEST (round_trip)
   cleanup_close int d = -1;
   ck_assert_int_eq (husk_state_dir_create (root_fd, "c1", &d, &err), 0);
   struct husk_state in = sample (1234, 99);
-  ck_assert_int_eq (husk_state_write (d, &in, &err), 0);
+  ck_assert_int_eq (husk_state_write (d, &in, false, &err), 0);
   cleanup_state struct husk_state *out = NULL;
   ck_assert_int_eq (husk_state_read (d, "c1", &out, &err), 0);
   ck_assert_str_eq (out->id, "c1");
@@ -149,6 +149,14 @@ START_TEST (round_trip)
   ck_assert_str_eq (out->annotations[1].key, "b");
   ck_assert_str_eq (out->annotations[1].value, "two");
   /* no temp file left by the atomic write */
+  ck_assert_int_lt (faccessat (d, "state.json.tmp", F_OK, 0), 0);
+
+  /* the commit replaces it (by exchange), again without a temp file left */
+  in.pid = 4321;
+  ck_assert_int_eq (husk_state_write (d, &in, true, &err), 0);
+  cleanup_state struct husk_state *again = NULL;
+  ck_assert_int_eq (husk_state_read (d, "c1", &again, &err), 0);
+  ck_assert_int_eq (again->pid, 4321);
   ck_assert_int_lt (faccessat (d, "state.json.tmp", F_OK, 0), 0);
 }
 END_TEST
